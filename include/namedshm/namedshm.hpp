@@ -1,0 +1,481 @@
+// namedshm: named shared memory for C++17, on Windows and POSIX.
+// SPDX-License-Identifier: MIT
+//
+// One header: include it, and two processes share memory by name.
+//
+//   auto region = namedshm::SharedRegion::create("Local\\demo", 4096);   // first process
+//   region.object<Counter>().value = 42;
+//
+//   auto reader = namedshm::ReadOnlyRegion::open("Local\\demo");         // second process
+//   std::cout << reader.object<Counter>().value;                          // const Counter&
+#ifndef NAMEDSHM_NAMEDSHM_HPP
+#define NAMEDSHM_NAMEDSHM_HPP
+
+#include <atomic>        // std::atomic, to accept lock-free atomics as shareable
+#include <cstddef>       // std::byte, std::size_t
+#include <cstdint>       // std::uint32_t, std::uintptr_t, PTRDIFF_MAX
+#include <new>           // std::bad_alloc, std::launder
+#include <string>        // std::string, the region's name
+#include <string_view>   // std::string_view, std::wstring_view
+#include <system_error>  // std::error_code, std::system_error
+#include <type_traits>   // the shareability checks
+#include <utility>       // std::exchange
+
+#include "detail/backend.hpp"  // detail::os, the platform's backend
+#include "detail/config.hpp"   // NAMEDSHM_VERSION, NAMEDSHM_HAS_STD_SPAN, NAMEDSHM_ASSERT
+#include "detail/error.hpp"    // detail::Status, messages
+#include "detail/name.hpp"     // detail::check_name
+#include "detail/request.hpp"  // detail::Request
+
+#if NAMEDSHM_HAS_STD_SPAN
+#  include <span>  // std::span, which namedshm::Span converts to under C++20
+#endif
+
+namespace namedshm {
+
+/// What a region may do with its memory.
+enum class Access : unsigned char { read_only, read_write };
+
+/// How to create an object; every field has a safe default.
+struct CreateOptions {
+  /// POSIX: the mode of a new object, set with fchmod so that the umask cannot narrow it.
+  /// The default 0600 lets only the creating user in. Ignored on Windows.
+  std::uint32_t permissions = 0600;
+  /// POSIX: keep the name after the creating region is gone, until SharedRegion::remove().
+  /// Ignored on Windows, where the kernel destroys the object with its last handle.
+  bool keep_name = false;
+  /// Windows: a `SECURITY_ATTRIBUTES*` for the new object; null gives the creator's default
+  /// security and a handle that child processes do not inherit. Ignored on POSIX.
+  const void* security_attributes = nullptr;
+};
+
+/**
+ * The name of a region, as a function argument: UTF-8 (`const char*`, `std::string`,
+ * `std::string_view`) or wide (`const wchar_t*`, `std::wstring`; UTF-16 on Windows).
+ *
+ * Like std::string_view it refers to the caller's string, so it only lives as a parameter.
+ * Names are `Local\name`, `Global\name` or a bare `name`; see README "Names".
+ */
+class Name {
+ public:
+  /// Refers to a UTF-8 name. Does not throw.
+  template <class Text, std::enable_if_t<std::is_convertible_v<const Text&, std::string_view>, int> = 0>
+  Name(const Text& name) noexcept : utf8_(name) {}  // NOLINT(google-explicit-constructor): a parameter type
+
+  /// Converts a wide name to UTF-8. Throws std::bad_alloc only; ill-formed text is reported
+  /// by the operation that receives the name.
+  template <class Text, std::enable_if_t<std::is_convertible_v<const Text&, std::wstring_view>, int> = 0>
+  Name(const Text& name) {  // NOLINT(google-explicit-constructor): a parameter type
+    well_formed_ = detail::wide_to_utf8(std::wstring_view(name), converted_);
+    utf8_ = converted_;
+  }
+
+  Name(const Name&) = delete;
+  Name& operator=(const Name&) = delete;
+  ~Name() = default;
+
+  /// The name in UTF-8 (ill-formed wide text shows U+FFFD). Does not throw.
+  std::string_view utf8() const noexcept { return utf8_; }
+  /// False if a wide name was not well-formed UTF-16 (UTF-32). Does not throw.
+  bool well_formed() const noexcept { return well_formed_; }
+
+ private:
+  std::string converted_;
+  bool well_formed_ = true;
+  std::string_view utf8_;
+};
+
+/// Opt-in for a standard-layout, trivially destructible struct that is not trivially copyable
+/// only because it has lock-free `std::atomic` members. Specialise it as `std::true_type` to
+/// promise that every member is trivially copyable or an always-lock-free atomic.
+template <class T>
+struct enable_sharing : std::false_type {};
+
+namespace detail {
+template <class T>
+struct atomic_value {
+  static constexpr bool is_atomic = false;
+};
+template <class U>
+struct atomic_value<std::atomic<U>> {
+  static constexpr bool is_atomic = true;
+  static constexpr bool always_lock_free = std::atomic<U>::is_always_lock_free;
+};
+}  // namespace detail
+
+/// True for types whose objects can live in memory that other processes map: trivially
+/// copyable types, always-lock-free `std::atomic`s, arrays of these, and opted-in structs.
+template <class T, class Element = std::remove_cv_t<std::remove_all_extents_t<T>>>
+inline constexpr bool is_shareable_v =
+    !std::is_reference_v<T> &&
+    (std::is_trivially_copyable_v<Element> || enable_sharing<Element>::value ||
+     (detail::atomic_value<Element>::is_atomic && std::atomic<Element>::is_always_lock_free));
+
+/**
+ * A contiguous run of `T` inside a region: pointer plus count, like C++20 std::span, which it
+ * converts to under C++20. Does not own anything; valid while its region is.
+ */
+template <class T>
+class Span {
+ public:
+  using element_type = T;
+  using value_type = std::remove_cv_t<T>;
+  using size_type = std::size_t;
+  using pointer = T*;
+  using reference = T&;
+  using iterator = T*;
+
+  constexpr Span() noexcept = default;
+  constexpr Span(T* data, std::size_t size) noexcept : data_(data), size_(size) {}
+  /// Span<T> converts to Span<const T>.
+  template <class U, std::enable_if_t<std::is_convertible_v<U (*)[], T (*)[]>, int> = 0>
+  constexpr Span(const Span<U>& other) noexcept : data_(other.data()), size_(other.size()) {}
+
+  constexpr T* data() const noexcept { return data_; }
+  constexpr std::size_t size() const noexcept { return size_; }
+  constexpr std::size_t size_bytes() const noexcept { return size_ * sizeof(T); }
+  constexpr bool empty() const noexcept { return size_ == 0; }
+  constexpr T* begin() const noexcept { return data_; }
+  constexpr T* end() const noexcept { return data_ + size_; }
+  /// Unchecked in release builds, like std::span; `index < size()` is the caller's duty.
+  constexpr T& operator[](std::size_t index) const noexcept {
+    NAMEDSHM_ASSERT(index < size_, "namedshm::Span index out of range");
+    return data_[index];
+  }
+
+#if NAMEDSHM_HAS_STD_SPAN
+  constexpr operator std::span<T>() const noexcept { return {data_, size_}; }  // NOLINT: a view converts freely
+#endif
+
+ private:
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+/**
+ * A move-only owner of one named shared-memory object and a view of all of it.
+ *
+ * Use the aliases: `SharedRegion` (read-write; can create) and `ReadOnlyRegion` (read-only
+ * views, all `const`). Every fallible function comes twice, as in std::filesystem: one throws
+ * std::system_error whose `what()` names the operation, the region and the reason; the other
+ * is `noexcept` and reports through a `std::error_code&`, leaving the region empty on failure.
+ *
+ * Lifetime: on Windows the object lives while any process holds a handle to it. On POSIX the
+ * region that created the name removes it when destroyed (unless CreateOptions::keep_name);
+ * openers never remove it. Mappings already made stay valid either way.
+ *
+ * Thread safety: distinct regions may be used from distinct threads; one region is not
+ * synchronised (like any standard container). The shared memory itself is the caller's to
+ * synchronise, e.g. with std::atomic members.
+ *
+ * Example:
+ *   auto region = namedshm::SharedRegion::open_or_create("Local\\counters", 4096);
+ *   auto counts = region.array<std::atomic<std::uint64_t>>(0, 16);
+ *   counts[3].fetch_add(1);
+ */
+template <Access A>
+class BasicRegion {
+  template <class T>
+  using element = std::conditional_t<A == Access::read_write, T, const T>;
+
+ public:
+  /// `HANDLE` of the section (Windows) or the descriptor (POSIX).
+  using native_handle_type = detail::os::native_handle_type;
+  /// `std::byte` for SharedRegion, `const std::byte` for ReadOnlyRegion.
+  using byte_type = element<std::byte>;
+
+  /// An empty region: owns nothing. Does not throw.
+  BasicRegion() noexcept = default;
+  BasicRegion(const BasicRegion&) = delete;
+  BasicRegion& operator=(const BasicRegion&) = delete;
+  /// Takes over `other`'s object; `other` is left empty. Does not throw.
+  BasicRegion(BasicRegion&& other) noexcept
+      : mapping_(std::exchange(other.mapping_, {})),
+        name_(std::move(other.name_)),
+        removes_name_(std::exchange(other.removes_name_, false)) {}
+  /// Releases this region's object, then takes over `other`'s. Does not throw.
+  BasicRegion& operator=(BasicRegion&& other) noexcept {
+    if (this != &other) {
+      close();
+      mapping_ = std::exchange(other.mapping_, {});
+      name_ = std::move(other.name_);
+      removes_name_ = std::exchange(other.removes_name_, false);
+    }
+    return *this;
+  }
+  /// Unmaps and closes; see the class comment for what happens to the name. Does not throw.
+  ~BasicRegion() { close(); }
+
+  /**
+   * Creates a new object of `size` bytes, zero-filled, and maps it read-write. Fails with
+   * `std::errc::file_exists` if the name exists: it never opens someone else's object.
+   * Throws std::system_error.
+   */
+  static BasicRegion create(const Name& name, std::size_t size, const CreateOptions& options = {}) {
+    detail::Status status;
+    const auto request = creation_request(detail::Disposition::create, size, options);
+    return throw_on_failure({"create", name.utf8(), size}, acquire(name, request, options.keep_name, status), status);
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  static BasicRegion create(const Name& name, std::size_t size, std::error_code& ec) noexcept {
+    return create(name, size, CreateOptions{}, ec);
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  static BasicRegion create(const Name& name, std::size_t size, const CreateOptions& options,
+                            std::error_code& ec) noexcept {
+    detail::Status status;
+    const auto request = creation_request(detail::Disposition::create, size, options);
+    return report(acquire(name, request, options.keep_name, status), status, ec);
+  }
+
+  /**
+   * Opens an existing object and maps all of it. Fails with
+   * `std::errc::no_such_file_or_directory` if there is none. size() is the object's size:
+   * exact on POSIX, rounded up to whole pages by Windows. Throws std::system_error.
+   */
+  static BasicRegion open(const Name& name) {
+    constexpr const char* verb = A == Access::read_write ? "open" : "open read-only";
+    detail::Status status;
+    return throw_on_failure({verb, name.utf8()}, acquire(name, open_request(), false, status), status);
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  static BasicRegion open(const Name& name, std::error_code& ec) noexcept {
+    detail::Status status;
+    return report(acquire(name, open_request(), false, status), status, ec);
+  }
+
+  /**
+   * Opens the object if it exists, else creates it; created() tells which. Fails with
+   * `std::errc::invalid_argument` if an existing object is smaller than `size` (the message
+   * gives both sizes): it never hands back less than asked for. Throws std::system_error.
+   */
+  static BasicRegion open_or_create(const Name& name, std::size_t size, const CreateOptions& options = {}) {
+    detail::Status status;
+    const auto request = creation_request(detail::Disposition::open_or_create, size, options);
+    return throw_on_failure({"open_or_create", name.utf8(), size}, acquire(name, request, options.keep_name, status),
+                            status);
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  static BasicRegion open_or_create(const Name& name, std::size_t size, std::error_code& ec) noexcept {
+    return open_or_create(name, size, CreateOptions{}, ec);
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  static BasicRegion open_or_create(const Name& name, std::size_t size, const CreateOptions& options,
+                                    std::error_code& ec) noexcept {
+    detail::Status status;
+    const auto request = creation_request(detail::Disposition::open_or_create, size, options);
+    return report(acquire(name, request, options.keep_name, status), status, ec);
+  }
+
+  /**
+   * POSIX: removes the name now (existing mappings stay valid); returns false if there was
+   * none. Windows: returns false; the kernel removes a name with the object's last handle.
+   * Throws std::system_error.
+   */
+  static bool remove(const Name& name) {
+    detail::Status status;
+    const bool removed = remove(name, status);
+    if (status) detail::throw_error({"remove", name.utf8()}, status);
+    return removed;
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  static bool remove(const Name& name, std::error_code& ec) noexcept {
+    detail::Status status;
+    return report(remove(name, status), status, ec);
+  }
+
+ private:
+  static bool remove(const Name& name, detail::Status& status) noexcept {
+    const detail::NameCheck check = checked_name(name, status);
+    return !status && detail::os::remove(check.parts, status);
+  }
+
+ public:
+  /// True if the region owns an object. Does not throw.
+  bool valid() const noexcept { return mapping_.address != nullptr; }
+  /// Same as valid(). Does not throw.
+  explicit operator bool() const noexcept { return valid(); }
+  /// The name as given (UTF-8); empty for an empty region. Does not throw.
+  const std::string& name() const noexcept { return name_; }
+  /// Bytes mapped: all of the object. 0 for an empty region. Does not throw.
+  std::size_t size() const noexcept { return mapping_.size; }
+  /// True if this region created the object, false if it opened an existing one. Does not throw.
+  bool created() const noexcept { return mapping_.created; }
+  /// Read-write or read-only, fixed by the type. Does not throw.
+  static constexpr Access access() noexcept { return A; }
+  /// The first byte of the view (page-aligned); null for an empty region. Does not throw.
+  byte_type* data() const noexcept { return static_cast<byte_type*>(mapping_.address); }
+  /// All mapped bytes. Does not throw.
+  Span<byte_type> bytes() const noexcept { return {data(), size()}; }
+  /// The section HANDLE (Windows) or descriptor (POSIX), still owned by the region. Does not throw.
+  native_handle_type native_handle() const noexcept { return mapping_.handle; }
+
+  /**
+   * The `T` at byte `offset`: `T&` in a SharedRegion, `const T&` in a ReadOnlyRegion. `T`
+   * must satisfy is_shareable_v (checked at compile time); the offset must suit alignof(T)
+   * and the object must fit (checked at run time). No object is constructed: the bytes are
+   * the object, as another process wrote them. Throws std::system_error.
+   */
+  template <class T>
+  element<T>& object(std::size_t offset = 0) const {
+    return *array<T>(offset, 1).data();
+  }
+  /// As above; returns null and sets `ec` on failure. Does not throw.
+  template <class T>
+  element<T>* object(std::size_t offset, std::error_code& ec) const noexcept {
+    return array<T>(offset, 1, ec).data();
+  }
+
+  /**
+   * `count` consecutive `T`s from byte `offset`, with the same checks as object(); the count is
+   * checked without overflow. Example: `auto cells = region.array<std::uint32_t>(64, 16);`
+   * Throws std::system_error.
+   */
+  template <class T>
+  Span<element<T>> array(std::size_t offset, std::size_t count) const {
+    detail::Status status;
+    element<T>* first = locate<T>(offset, count, status);
+    if (status) detail::throw_view_error({name_, offset, count, sizeof(T), size()}, status);
+    return {first, count};
+  }
+  /// As above; returns an empty Span and sets `ec` on failure. Does not throw.
+  template <class T>
+  Span<element<T>> array(std::size_t offset, std::size_t count, std::error_code& ec) const noexcept {
+    detail::Status status;
+    element<T>* first = report(locate<T>(offset, count, status), status, ec);
+    return {first, first != nullptr ? count : 0};
+  }
+
+  /// Unmaps and closes now, as the destructor would; the region becomes empty. Does not throw.
+  void close() noexcept {
+    if (mapping_.handle == detail::os::invalid_handle) return;
+    const detail::NameCheck check = detail::check_name(name_);
+    detail::os::release(mapping_, removes_name_ ? &check.parts : nullptr);
+    name_.clear();
+    removes_name_ = false;
+  }
+
+ private:
+  template <class T>
+  static constexpr void require_shareable() noexcept {
+    using Element = std::remove_cv_t<std::remove_all_extents_t<T>>;
+    static_assert(!std::is_reference_v<T>, "namedshm: view a type, not a reference");
+    if constexpr (detail::atomic_value<Element>::is_atomic) {
+      static_assert(detail::atomic_value<Element>::always_lock_free,
+                    "namedshm: this std::atomic is not always lock-free: it would use a lock private "
+                    "to one process and could not synchronise two");
+    } else if constexpr (enable_sharing<Element>::value) {
+      static_assert(std::is_standard_layout_v<Element> && std::is_trivially_destructible_v<Element>,
+                    "namedshm: enable_sharing<T> needs a standard-layout, trivially destructible T");
+    } else {
+      static_assert(std::is_trivially_copyable_v<Element>,
+                    "namedshm: T must be trivially copyable to live in shared memory (another process "
+                    "cannot use its pointers, heap or vtable); for a struct with lock-free std::atomic "
+                    "members, specialise namedshm::enable_sharing<T>");
+    }
+  }
+
+  /// The checks behind object() and array(): null and `status` set on failure.
+  template <class T>
+  element<T>* locate(std::size_t offset, std::size_t count, detail::Status& status) const noexcept {
+    require_shareable<T>();
+    if (!valid()) {
+      status.set(std::errc::bad_file_descriptor, "the region is empty (default-constructed, moved from or closed)");
+      return nullptr;
+    }
+    if (offset > size() || count > (size() - offset) / sizeof(T)) {
+      status.set(std::errc::result_out_of_range, "the view does not fit in the region");
+      return nullptr;
+    }
+    byte_type* first = data() + offset;
+    if (reinterpret_cast<std::uintptr_t>(first) % alignof(T) != 0) {
+      status.set(std::errc::invalid_argument, "the offset is not aligned for the type");
+      return nullptr;
+    }
+    return std::launder(reinterpret_cast<element<T>*>(first));
+  }
+
+  /// Hands `result` back, first copying the outcome into the caller's error_code.
+  template <class Result>
+  static Result report(Result&& result, const detail::Status& status, std::error_code& ec) noexcept {
+    ec = status.code;
+    return std::forward<Result>(result);
+  }
+
+  static BasicRegion throw_on_failure(const detail::OperationText& what, BasicRegion&& region,
+                                      const detail::Status& status) {
+    if (status) detail::throw_error(what, status);
+    return std::move(region);
+  }
+
+  static detail::Request open_request() noexcept {
+    detail::Request request;
+    request.disposition = detail::Disposition::open;
+    request.writable = A == Access::read_write;
+    return request;
+  }
+
+  static detail::Request creation_request(detail::Disposition disposition, std::size_t size,
+                                          const CreateOptions& options) noexcept {
+    static_assert(A == Access::read_write, "namedshm: a ReadOnlyRegion cannot create; use SharedRegion");
+    detail::Request request;
+    request.disposition = disposition;
+    request.size = size;
+    request.permissions = options.permissions;
+    request.security = options.security_attributes;
+    return request;
+  }
+
+  static detail::NameCheck checked_name(const Name& name, detail::Status& status) noexcept {
+    if (!name.well_formed()) {
+      status.set(std::errc::invalid_argument, "the wide name is not well-formed Unicode");
+      return {};
+    }
+    detail::NameCheck check = detail::check_name(name.utf8());
+    if (!check.ok()) status.set(check.error, check.rule);
+    return check;
+  }
+
+  static BasicRegion acquire(const Name& name, detail::Request request, bool keep_name,
+                             detail::Status& status) noexcept {
+    const detail::NameCheck check = checked_name(name, status);
+    if (status) return {};
+    if (request.disposition != detail::Disposition::open && request.size == 0) {
+      status.set(std::errc::invalid_argument, "the size is 0");
+      return {};
+    }
+    if (request.size > static_cast<std::uint64_t>(PTRDIFF_MAX)) {  // no process could map it
+      status.set(std::errc::file_too_large, "the size is larger than the address space");
+      return {};
+    }
+    if (request.permissions > 0777U) {
+      status.set(std::errc::invalid_argument, "the permissions are not within 0777");
+      return {};
+    }
+    BasicRegion region;
+    try {
+      region.name_.assign(name.utf8());
+    } catch (const std::bad_alloc&) {
+      status.set(std::errc::not_enough_memory);
+      return {};
+    }
+    request.name = check.parts;
+    region.mapping_ = detail::os::acquire(request, status);
+    if (status) return {};
+    region.removes_name_ = region.mapping_.created && detail::os::names_outlive_handles && !keep_name;
+    return region;
+  }
+
+  detail::os::Mapping mapping_;
+  std::string name_;
+  bool removes_name_ = false;
+};
+
+/// A read-write region: creates, opens or open-or-creates; views are mutable.
+using SharedRegion = BasicRegion<Access::read_write>;
+/// A read-only region: opens only; every view is const, and the OS maps the pages read-only.
+using ReadOnlyRegion = BasicRegion<Access::read_only>;
+
+}  // namespace namedshm
+
+#endif  // NAMEDSHM_NAMEDSHM_HPP
