@@ -1,0 +1,64 @@
+// Test support: names unique per run, and real child processes (this test binary started again
+// with `--child <scenario> <args...>`), on Windows and POSIX.
+#ifndef NAMEDSHM_TESTS_PROCESS_HPP
+#define NAMEDSHM_TESTS_PROCESS_HPP
+
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <vector>       // std::vector, a child's arguments
+
+namespace namedshm_test {
+
+/// The id of this process.
+long current_pid();
+
+/// "nshm-test-<pid>-<counter>-<tag>": never the same twice in a run, never shared by two runs.
+std::string unique_name(std::string_view tag);
+
+/// What a child scenario receives: the arguments after its name.
+using Arguments = std::vector<std::string>;
+using Scenario = int (*)(const Arguments&);
+
+/// Makes `scenario` runnable as `--child <name> ...`; used by NAMEDSHM_CHILD_SCENARIO.
+struct ScenarioRegistration {
+  ScenarioRegistration(const char* name, Scenario scenario);
+};
+
+/// Defines a function that a child process runs; its return value is the exit code.
+#define NAMEDSHM_CHILD_SCENARIO(name)                                                  \
+  static int name(const ::namedshm_test::Arguments& args);                             \
+  static const ::namedshm_test::ScenarioRegistration name##_registration(#name, name); \
+  static int name(const ::namedshm_test::Arguments& args)
+
+/// If argv asks for a child scenario, runs it and stores its exit code in `exit_code`.
+bool run_child_scenario(int argc, char** argv, int& exit_code);
+
+/// A running child process: this test binary with `--child scenario args...`.
+class ChildProcess {
+ public:
+  ChildProcess(const std::string& scenario, const Arguments& args);
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess& operator=(ChildProcess&&) = delete;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  /// Kills the child if it still runs, then reaps it.
+  ~ChildProcess();
+
+  /// Waits for the child: its exit code; on POSIX, -N if signal N ended it.
+  int wait();
+  /// Ends the child at once (SIGKILL, TerminateProcess).
+  void kill();
+
+ private:
+  long id_ = 0;              // pid_t on POSIX
+  void* process_ = nullptr;  // HANDLE on Windows
+  bool running_ = false;
+  int exit_code_ = 0;
+};
+
+/// Starts a child and waits for it: its exit code (see ChildProcess::wait).
+int run_child(const std::string& scenario, const Arguments& args = {});
+
+}  // namespace namedshm_test
+
+#endif  // NAMEDSHM_TESTS_PROCESS_HPP
