@@ -22,6 +22,7 @@
 #include <utility>       // std::exchange
 
 #include "detail/backend.hpp"  // detail::os, the platform's backend
+#include "detail/bounds.hpp"   // detail::check_view
 #include "detail/config.hpp"   // NAMEDSHM_VERSION, NAMEDSHM_HAS_STD_SPAN, NAMEDSHM_ASSERT
 #include "detail/error.hpp"    // detail::Status, messages
 #include "detail/name.hpp"     // detail::check_name
@@ -379,19 +380,13 @@ class BasicRegion {
   template <class T>
   element<T>* locate(std::size_t offset, std::size_t count, detail::Status& status) const noexcept {
     require_shareable<T>();
-    if (!valid()) {
-      status.set(std::errc::bad_file_descriptor, "the region is empty (default-constructed, moved from or closed)");
-      return nullptr;
-    }
-    if (offset > size() || count > (size() - offset) / sizeof(T)) {
-      status.set(std::errc::result_out_of_range, "the view does not fit in the region");
+    const auto base = reinterpret_cast<std::uintptr_t>(mapping_.address);
+    const detail::ViewCheck check = detail::check_view({base, size(), offset, count, sizeof(T), alignof(T)});
+    if (!check.ok()) {
+      status.set(check.error, check.rule);
       return nullptr;
     }
     byte_type* first = data() + offset;
-    if (reinterpret_cast<std::uintptr_t>(first) % alignof(T) != 0) {
-      status.set(std::errc::invalid_argument, "the offset is not aligned for the type");
-      return nullptr;
-    }
     return std::launder(reinterpret_cast<element<T>*>(first));
   }
 
