@@ -83,7 +83,7 @@ TEST_CASE("the same write through a SharedRegion succeeds (control for the fault
   CHECK(region.object<std::byte>(10) == std::byte{0x5A});
 }
 
-TEST_CASE("views of a ReadOnlyRegion are const; those of a SharedRegion are not", "[access]") {
+TEST_CASE("views of a ReadOnlyRegion are const, those of a SharedRegion are not", "[access]") {
   STATIC_REQUIRE(std::is_same_v<decltype(std::declval<ReadOnlyRegion&>().object<int>()), const int&>);
   STATIC_REQUIRE(std::is_same_v<decltype(std::declval<ReadOnlyRegion&>().array<int>(0, 1)), namedshm::Span<const int>>);
   STATIC_REQUIRE(std::is_same_v<decltype(std::declval<ReadOnlyRegion&>().data()), const std::byte*>);

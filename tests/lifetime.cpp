@@ -59,7 +59,7 @@ TEST_CASE("closing the creator while an opener lives: per-platform rule", "[life
 #endif
 }
 
-TEST_CASE("keep_name keeps a POSIX name until remove(); Windows ignores it", "[lifetime]") {
+TEST_CASE("keep_name keeps a POSIX name until remove(), Windows ignores it", "[lifetime]") {
   const auto name = unique_name("keep");
   namedshm::CreateOptions options;
   options.keep_name = true;

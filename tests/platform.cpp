@@ -21,7 +21,7 @@ using namedshm::ReadOnlyRegion;
 using namedshm::SharedRegion;
 using namedshm_test::unique_name;
 
-TEST_CASE("a bare name and Local\\name are the same object", "[platform][names]") {
+TEST_CASE("a bare name and a Local-prefixed name are the same object", "[platform][names]") {
   const auto name = unique_name("local");
   auto bare = SharedRegion::create(name, 64);
   bare.object<int>() = 31;
@@ -29,7 +29,7 @@ TEST_CASE("a bare name and Local\\name are the same object", "[platform][names]"
   CHECK(local.object<int>() == 31);
 }
 
-TEST_CASE("Global\\ names: created, or refused with the privilege explained", "[platform][names]") {
+TEST_CASE("Global-prefixed names: created, or refused with the privilege explained", "[platform][names]") {
   const auto name = "Global\\" + unique_name("global");
   std::error_code ec;
   auto region = SharedRegion::create(name, 64, ec);
@@ -54,7 +54,7 @@ TEST_CASE("Windows: section handles are not inheritable", "[platform][windows]")
   CHECK((flags & HANDLE_FLAG_INHERIT) == 0);
 }
 
-TEST_CASE("Windows: a raw OpenFileMappingW user finds a region by its Local\\ name", "[platform][windows]") {
+TEST_CASE("Windows: a raw OpenFileMappingW user finds a region by its Local-prefixed name", "[platform][windows]") {
   const auto name = unique_name("raw-win");
   auto region = SharedRegion::create(name, 256);
   std::memcpy(region.data(), "raw", 4);

@@ -29,7 +29,8 @@
 #include "detail/request.hpp"  // detail::Request
 
 #if NAMEDSHM_HAS_STD_SPAN
-#  include <span>  // std::span, which namedshm::Span converts to under C++20
+#  include <ranges>  // std::ranges::enable_borrowed_range, so std::span converts from Span
+#  include <span>    // std::span
 #endif
 
 namespace namedshm {
@@ -104,17 +105,30 @@ struct atomic_value<std::atomic<U>> {
 };
 }  // namespace detail
 
+namespace detail {
+template <class Element>
+constexpr bool is_shareable_element() noexcept {
+  // Each branch names std::atomic<...> only for atomics, so any Element can be asked about.
+  if constexpr (atomic_value<Element>::is_atomic) {
+    return atomic_value<Element>::always_lock_free;
+  } else if constexpr (enable_sharing<Element>::value) {
+    return std::is_standard_layout_v<Element> && std::is_trivially_destructible_v<Element>;
+  } else {
+    return std::is_trivially_copyable_v<Element>;
+  }
+}
+}  // namespace detail
+
 /// True for types whose objects can live in memory that other processes map: trivially
 /// copyable types, always-lock-free `std::atomic`s, arrays of these, and opted-in structs.
-template <class T, class Element = std::remove_cv_t<std::remove_all_extents_t<T>>>
+template <class T>
 inline constexpr bool is_shareable_v =
-    !std::is_reference_v<T> &&
-    (std::is_trivially_copyable_v<Element> || enable_sharing<Element>::value ||
-     (detail::atomic_value<Element>::is_atomic && std::atomic<Element>::is_always_lock_free));
+    !std::is_reference_v<T> && detail::is_shareable_element<std::remove_cv_t<std::remove_all_extents_t<T>>>();
 
 /**
- * A contiguous run of `T` inside a region: pointer plus count, like C++20 std::span, which it
- * converts to under C++20. Does not own anything; valid while its region is.
+ * A contiguous run of `T` inside a region: pointer plus count, like C++20 std::span. Under
+ * C++20 it is a contiguous, borrowed range, so std::span<T> (and std::span<const T>) convert
+ * from it implicitly. Does not own anything; valid while its region is.
  */
 template <class T>
 class Span {
@@ -143,10 +157,6 @@ class Span {
     NAMEDSHM_ASSERT(index < size_, "namedshm::Span index out of range");
     return data_[index];
   }
-
-#if NAMEDSHM_HAS_STD_SPAN
-  constexpr operator std::span<T>() const noexcept { return {data_, size_}; }  // NOLINT: a view converts freely
-#endif
 
  private:
   T* data_ = nullptr;
@@ -472,5 +482,13 @@ using SharedRegion = BasicRegion<Access::read_write>;
 using ReadOnlyRegion = BasicRegion<Access::read_only>;
 
 }  // namespace namedshm
+
+#if NAMEDSHM_HAS_STD_SPAN
+// A Span points into a region, not into itself: std::span may be made from a temporary one.
+namespace std::ranges {
+template <class T>
+inline constexpr bool enable_borrowed_range<namedshm::Span<T>> = true;
+}  // namespace std::ranges
+#endif
 
 #endif  // NAMEDSHM_NAMEDSHM_HPP
