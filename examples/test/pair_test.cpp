@@ -1,0 +1,680 @@
+// pair_test: end-to-end tests of namedshm-writer and namedshm-reader, and of how they get on
+// with raw_writer and raw_reader (plain Win32 / POSIX programs without namedshm). Each test is
+// real processes started side by side, with their exit codes, stdout and stderr checked.
+//
+//   pair_test SCENARIO     (CTest registers one test per scenario; see examples/CMakeLists.txt)
+//
+// The programs are looked for next to this one. Their output goes to files named
+// SCENARIO.LABEL.out / .err in the working directory, kept for inspection. Names are unique per
+// run (process id and clock), so tests may run in parallel and next to other builds.
+//
+// No test depends on timing to pass: an order ("writer first") is made by waiting for what a
+// program prints once it is ready, and every wait has a generous upper bound only, after which
+// the test fails instead of hanging.
+#include <chrono>       // deadlines
+#include <cstdio>       // std::printf
+#include <fstream>      // std::ifstream, reading the output files
+#include <functional>   // std::function, the scenario table
+#include <iterator>     // std::istreambuf_iterator
+#include <map>          // std::map, the scenario table
+#include <sstream>      // std::ostringstream
+#include <string>       // std::string
+#include <string_view>  // std::string_view
+#include <thread>       // std::this_thread::sleep_for
+#include <vector>       // std::vector, arguments
+
+#if defined(_WIN32)
+#  ifndef WIN32_LEAN_AND_MEAN
+#    define WIN32_LEAN_AND_MEAN
+#  endif
+#  ifndef NOMINMAX
+#    define NOMINMAX
+#  endif
+#  include <windows.h>  // before the Windows headers below, which need its types
+
+#else
+#  include <fcntl.h>     // open
+#  include <grp.h>       // setgroups
+#  include <signal.h>    // kill, SIGTERM
+#  include <sys/mman.h>  // shm_unlink
+#  include <sys/wait.h>  // waitpid
+#  include <unistd.h>    // fork, execv, getpid, geteuid
+#endif
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+/// The longest any single step may take before the test gives up (Wine can be slow to start).
+constexpr auto step_limit = 60s;
+
+const std::string default_message = "Message from first process.";
+const std::string non_ascii_message =
+    "Gr\xC3\xBC\xC3\x9F"
+    "e, \xE4\xB8\x96\xE7\x95\x8C \xF0\x9F\x98\x80";  // "Grüße, 世界 😀"
+
+std::string scenario_name;
+std::string program_directory;
+int failures = 0;
+
+void check(bool condition, const std::string& what) {
+  std::printf("%s: %s\n", condition ? "ok" : "FAILED", what.c_str());
+  if (!condition) ++failures;
+}
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+std::size_t line_count(std::string_view text) {
+  std::size_t lines = 0;
+  for (const char c : text) lines += c == '\n' ? 1 : 0;
+  return lines;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+}
+
+long process_id() {
+#if defined(_WIN32)
+  return static_cast<long>(GetCurrentProcessId());
+#else
+  return static_cast<long>(getpid());
+#endif
+}
+
+/// A name no other run uses: "Global\namedshm-pair-<scenario>-<tag>-<pid>-<clock>".
+std::string unique_name(const std::string& tag = "") {
+  const auto ticks = Clock::now().time_since_epoch().count() % 1000000007;
+  return "Global\\namedshm-pair-" + scenario_name + (tag.empty() ? "" : "-" + tag) + "-" +
+         std::to_string(process_id()) + "-" + std::to_string(ticks);
+}
+
+/// The same name as the raw programs give it to the OS: "/object" on POSIX.
+std::string os_name(const std::string& name) {
+#if defined(_WIN32)
+  return name;
+#else
+  return "/" + name.substr(name.find('\\') + 1);
+#endif
+}
+
+#if defined(_WIN32)
+std::wstring widen(const std::string& text) {
+  if (text.empty()) return {};
+  const int length = MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
+  std::wstring wide(static_cast<std::size_t>(length), L'\0');
+  MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(), length);
+  return wide;
+}
+
+/// Quotes one argument by the rules CommandLineToArgvW undoes.
+void append_quoted(std::wstring& line, const std::wstring& argument) {
+  line += L'"';
+  std::size_t backslashes = 0;
+  for (const wchar_t c : argument) {
+    if (c == L'\\') {
+      ++backslashes;
+      continue;
+    }
+    line.append(c == L'"' ? backslashes * 2 + 1 : backslashes, L'\\');
+    backslashes = 0;
+    line += c;
+  }
+  line.append(backslashes * 2, L'\\');
+  line += L"\" ";
+}
+#endif
+
+/// How a child ended.
+struct Outcome {
+  int exit_code = -1;  ///< on POSIX, -N if signal N ended it
+  std::string out;
+  std::string err;
+  double seconds = 0;
+  bool hung = false;  ///< it outlived step_limit and was killed
+};
+
+/// A program from the build folder, running with stdin empty and stdout/stderr in files.
+class Child {
+ public:
+  /// `as_other_user`: POSIX only, run as user and group 65534 (nobody); needs root.
+  Child(std::string label, const std::string& program, const std::vector<std::string>& arguments,
+        bool as_other_user = false)
+      : label_(std::move(label)),
+        out_path_(scenario_name + "." + label_ + ".out"),
+        err_path_(scenario_name + "." + label_ + ".err"),
+        started_(Clock::now()) {
+    std::printf("start %s: %s", label_.c_str(), program.c_str());
+    for (const auto& argument : arguments) std::printf(" '%s'", argument.c_str());
+    std::printf("\n");
+    std::fflush(stdout);
+#if defined(_WIN32)
+    static_cast<void>(as_other_user);
+    const std::wstring path = widen(program_directory + program + ".exe");
+    std::wstring line;
+    append_quoted(line, path);
+    for (const auto& argument : arguments) append_quoted(line, widen(argument));
+    SECURITY_ATTRIBUTES inherit{sizeof inherit, nullptr, TRUE};
+    const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
+    HANDLE input = CreateFileW(L"NUL", GENERIC_READ, share, &inherit, OPEN_EXISTING, 0, nullptr);
+    HANDLE output = CreateFileW(widen(out_path_).c_str(), GENERIC_WRITE, share, &inherit, CREATE_ALWAYS, 0, nullptr);
+    HANDLE error = CreateFileW(widen(err_path_).c_str(), GENERIC_WRITE, share, &inherit, CREATE_ALWAYS, 0, nullptr);
+    STARTUPINFOW startup{};
+    startup.cb = sizeof startup;
+    startup.dwFlags = STARTF_USESTDHANDLES;
+    startup.hStdInput = input;
+    startup.hStdOutput = output;
+    startup.hStdError = error;
+    PROCESS_INFORMATION info{};
+    const BOOL started =
+        CreateProcessW(path.c_str(), line.data(), nullptr, nullptr, TRUE, 0, nullptr, nullptr, &startup, &info);
+    const DWORD start_error = GetLastError();
+    for (HANDLE handle : {input, output, error}) {
+      if (handle != INVALID_HANDLE_VALUE) CloseHandle(handle);
+    }
+    if (!started) {
+      check(false, label_ + " starts (CreateProcessW error " + std::to_string(start_error) + ")");
+      return;
+    }
+    CloseHandle(info.hThread);
+    process_ = info.hProcess;
+#else
+    const std::string path = program_directory + program;
+    std::vector<std::string> strings{path};
+    strings.insert(strings.end(), arguments.begin(), arguments.end());
+    std::vector<char*> argv;
+    for (auto& text : strings) argv.push_back(text.data());
+    argv.push_back(nullptr);
+    // The files are emptied here, before the child exists, so that wait_for_output never
+    // sees what an earlier run left in them.
+    const int input = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    const int output = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const int error = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (input >= 0 && output >= 0 && error >= 0) pid_ = fork();
+    if (pid_ == 0) {
+      if (dup2(input, 0) < 0 || dup2(output, 1) < 0 || dup2(error, 2) < 0) _exit(126);
+      if (as_other_user && (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0)) _exit(125);
+      execv(path.c_str(), argv.data());
+      _exit(127);
+    }
+    for (const int fd : {input, output, error}) {
+      if (fd >= 0) close(fd);
+    }
+    if (pid_ < 0) check(false, label_ + " starts (open or fork failed)");
+#endif
+  }
+
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  ~Child() {
+    if (running()) {
+      kill_now();
+      finish();
+    }
+#if defined(_WIN32)
+    if (process_ != nullptr) CloseHandle(process_);
+#endif
+  }
+
+  /// True until the child has exited (and, on POSIX, been reaped by us).
+  bool running() {
+#if defined(_WIN32)
+    if (process_ == nullptr || exited_) return false;
+    if (WaitForSingleObject(process_, 0) == WAIT_TIMEOUT) return true;
+    DWORD code = 0;
+    GetExitCodeProcess(process_, &code);
+    exited_ = true;
+    ended_ = Clock::now();
+    exit_code_ = static_cast<int>(code);
+    return false;
+#else
+    if (pid_ <= 0 || exited_) return false;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+    record(status);
+    return false;
+#endif
+  }
+
+  /// Waits until the child's stdout (or stderr) contains `text`; false if it exits first or
+  /// step_limit passes.
+  bool wait_for_output(std::string_view text, bool on_stderr = false) {
+    const auto deadline = Clock::now() + step_limit;
+    while (Clock::now() < deadline) {
+      if (contains(read_file(on_stderr ? err_path_ : out_path_), text)) return true;
+      if (!running()) return contains(read_file(on_stderr ? err_path_ : out_path_), text);
+      std::this_thread::sleep_for(5ms);
+    }
+    return false;
+  }
+
+  /// Asks the child to stop: SIGTERM on POSIX (the programs end cleanly), TerminateProcess with
+  /// exit code 130 on Windows (the kernel closes the child's handles).
+  void stop() {
+#if defined(_WIN32)
+    if (process_ != nullptr) TerminateProcess(process_, 130);
+#else
+    if (pid_ > 0 && !exited_) ::kill(pid_, SIGTERM);
+#endif
+  }
+
+  /// Waits (up to step_limit, then kills) and collects the outcome; prints it for the log.
+  Outcome finish() {
+    Outcome outcome;
+    const auto deadline = Clock::now() + step_limit;
+    while (running()) {
+      if (Clock::now() >= deadline) {
+        outcome.hung = true;
+        kill_now();
+        reap();
+        break;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+    outcome.exit_code = exit_code_;
+    outcome.out = read_file(out_path_);
+    outcome.err = read_file(err_path_);
+    outcome.seconds = std::chrono::duration<double>(ended_ - started_).count();
+    std::printf("--- %s: exit %d after %.2f s%s\n[stdout]\n%s[stderr]\n%s---\n", label_.c_str(), outcome.exit_code,
+                outcome.seconds, outcome.hung ? " (killed: it hung)" : "", outcome.out.c_str(), outcome.err.c_str());
+    std::fflush(stdout);
+    return outcome;
+  }
+
+ private:
+  void kill_now() {
+#if defined(_WIN32)
+    if (process_ != nullptr) TerminateProcess(process_, 137);
+#else
+    if (pid_ > 0 && !exited_) ::kill(pid_, SIGKILL);
+#endif
+  }
+
+  /// Waits for a child that has just been killed.
+  void reap() {
+#if defined(_WIN32)
+    if (process_ != nullptr && WaitForSingleObject(process_, INFINITE) == WAIT_OBJECT_0) running();
+#else
+    int status = 0;
+    if (pid_ > 0 && !exited_ && waitpid(pid_, &status, 0) == pid_) record(status);
+#endif
+  }
+
+#if !defined(_WIN32)
+  void record(int status) {
+    exited_ = true;
+    ended_ = Clock::now();
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+#endif
+
+  std::string label_;
+  std::string out_path_;
+  std::string err_path_;
+  Clock::time_point started_;
+  Clock::time_point ended_ = Clock::now();
+  bool exited_ = false;
+  int exit_code_ = -1;
+#if defined(_WIN32)
+  HANDLE process_ = nullptr;
+#else
+  pid_t pid_ = -1;
+#endif
+};
+
+}  // namespace
+
+namespace {
+
+bool is_windows() {
+#if defined(_WIN32)
+  return true;
+#else
+  return false;
+#endif
+}
+
+bool running_as_root() {
+#if defined(_WIN32)
+  return false;
+#else
+  return geteuid() == 0;
+#endif
+}
+
+/// Removes a POSIX name that a killed raw_writer could not remove; nothing to do on Windows.
+void remove_leftover(const std::string& name) {
+#if defined(_WIN32)
+  static_cast<void>(name);
+#else
+  shm_unlink(os_name(name).c_str());
+#endif
+}
+
+Outcome run(const std::string& label, const std::string& program, const std::vector<std::string>& arguments,
+            bool as_other_user = false) {
+  return Child(label, program, arguments, as_other_user).finish();
+}
+
+std::vector<std::string> lines_that_are_not_notes(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) {
+    if (!contains(line, ": note: ")) lines.push_back(line);
+  }
+  return lines;
+}
+
+void expect_message(const Outcome& reader, const std::string& message, const std::string& who = "reader") {
+  check(reader.exit_code == 0, who + " exits with 0");
+  check(reader.out == message + "\n", who + " prints exactly the message, on a line of its own");
+}
+
+/// A failure: the exit code, nothing on stdout, and one line (notes aside) on stderr that
+/// contains `words`.
+void expect_failure(const Outcome& outcome, int code, const std::string& words, const std::string& who) {
+  check(outcome.exit_code == code, who + " exits with " + std::to_string(code));
+  check(outcome.out.empty(), who + " prints nothing on stdout");
+  const std::vector<std::string> lines = lines_that_are_not_notes(outcome.err);
+  check(lines.size() == 1 && !outcome.err.empty() && outcome.err.back() == '\n',
+        who + " writes one line on stderr (notes aside)");
+  check(!lines.empty() && contains(lines.back(), words), who + "'s error says \"" + words + "\"");
+}
+
+void expect_writer_done(Child& writer) {
+  const Outcome outcome = writer.finish();
+  check(outcome.exit_code == 0, "the writer exits with 0");
+  check(contains(outcome.out, "a reader has read the message"), "the writer learned that its message was read");
+}
+
+/// Our writer first (the reader starts once the writer says it waits), then our reader.
+void writer_then_reader(const std::string& name, const std::string& message, std::vector<std::string> options = {}) {
+  std::vector<std::string> arguments{"--name", name, "--message", message, "--timeout", "60"};
+  arguments.insert(arguments.end(), options.begin(), options.end());
+  Child writer("writer", "namedshm-writer", arguments);
+  check(writer.wait_for_output("waiting up to"), "the writer is ready");
+  const Outcome reader = run("reader", "namedshm-reader", {"--name", name, "--timeout", "60"});
+  expect_message(reader, message);
+  check(reader.err.empty(), "the reader writes nothing on stderr");
+  expect_writer_done(writer);
+}
+
+// --- the scenarios -------------------------------------------------------------------------------
+
+void writer_first() {
+  const std::string name = unique_name();
+  Child writer("writer", "namedshm-writer", {"--name", name, "--timeout", "60"});  // the sample's message
+  check(writer.wait_for_output("waiting up to"), "the writer is ready");
+  const Outcome reader = run("reader", "namedshm-reader", {"--name", name, "--timeout", "60"});
+  expect_message(reader, default_message);
+  check(reader.err.empty(), "the reader writes nothing on stderr");
+  expect_writer_done(writer);
+}
+
+void reader_first() {
+  const std::string name = unique_name();
+  Child reader("reader", "namedshm-reader", {"--name", name, "--timeout", "60"});
+  check(reader.wait_for_output("note: waiting up to 60 s for \"" + name + "\" to appear", true),
+        "the reader waits for the region to appear");
+  Child writer("writer", "namedshm-writer", {"--name", name, "--timeout", "60"});
+  const Outcome read = reader.finish();
+  expect_message(read, default_message);
+  check(lines_that_are_not_notes(read.err).empty(), "the reader reports no error");
+  expect_writer_done(writer);
+}
+
+void custom_name_and_message() {
+  const std::string name = "Local\\namedshm pair \"custom\" " + std::to_string(process_id()) + "-" +
+                           std::to_string(Clock::now().time_since_epoch().count() % 1000000007);
+  writer_then_reader(name, "A custom message: \"quoted\", back\\slash\\\\ and  two spaces.", {"--size", "4096"});
+}
+
+void non_ascii_text() { writer_then_reader(unique_name(), non_ascii_message); }
+void encoding_utf8() { writer_then_reader(unique_name(), non_ascii_message, {"--encoding", "utf8"}); }
+void encoding_utf16() { writer_then_reader(unique_name(), non_ascii_message, {"--encoding", "utf16"}); }
+
+void message_too_long() {
+  const std::string name = unique_name();
+  expect_failure(run("writer-utf8", "namedshm-writer",
+                     {"--name", name, "--size", "16", "--message", "This message does not fit in 16 bytes.",
+                      "--encoding", "utf8"}),
+                 5, "the message needs 39 bytes as UTF-8 with its terminator, but the region has only 16",
+                 "the writer");
+  expect_failure(run("writer-utf16", "namedshm-writer",
+                     {"--name", name, "--size", "16", "--message", "Eight ch", "--encoding", "utf16"}),
+                 5, "the message needs 18 bytes as UTF-16", "the writer (UTF-16)");
+  expect_failure(run("reader", "namedshm-reader", {"--name", name, "--timeout", "0"}), 2,
+                 "no shared memory named \"" + name + "\" appeared within 0 s", "a reader afterwards");
+}
+
+void message_fills_region() {
+  // 15 bytes and the terminator fill 16: no room for the read count, so the writer must be
+  // stopped; the reader reads it all the same.
+  const std::string name = unique_name();
+  const std::string message = "Fifteen bytes!!";
+  Child reader("reader", "namedshm-reader", {"--name", name, "--timeout", "60"});
+  check(reader.wait_for_output("note: waiting up to", true), "the reader waits for the region to appear");
+  Child writer("writer", "namedshm-writer",
+               {"--name", name, "--size", "16", "--message", message, "--encoding", "utf8", "--timeout", "600"});
+  check(writer.wait_for_output("leaves no room for the read count"), "the writer says that no read can be counted");
+  expect_message(reader.finish(), message);
+  check(writer.running(), "the writer still waits after the read");
+  writer.stop();
+  const Outcome stopped = writer.finish();
+  check(stopped.exit_code == 130, "the stopped writer exits with 130");
+  if (!is_windows()) check(contains(stopped.err, "interrupted"), "the writer says it was interrupted");
+  expect_failure(run("reader-after", "namedshm-reader", {"--name", name, "--timeout", "0"}), 2, "appeared within 0 s",
+                 "a reader after the writer has gone (the name went with it)");
+}
+
+void missing_name() {
+  const std::string name = unique_name();
+  const Outcome waited = run("reader", "namedshm-reader", {"--name", name, "--timeout", "1"});
+  expect_failure(waited, 2, "no shared memory named \"" + name + "\" appeared within 1 s", "the reader");
+  check(contains(waited.err, "note: waiting up to 1 s"), "the reader said that it waits");
+  check(waited.seconds >= 0.9, "the reader waited its timeout");
+  const Outcome at_once = run("reader-now", "namedshm-reader", {"--name", name, "--timeout", "0"});
+  expect_failure(at_once, 2, "appeared within 0 s", "the reader with --timeout 0");
+  check(line_count(at_once.err) == 1, "with --timeout 0 there is no note");
+  expect_failure(run("reader-fraction", "namedshm-reader", {"--name", name, "--timeout", "0.2"}), 2,
+                 "appeared within 0.2 s", "the reader with a fractional timeout");
+}
+
+void name_taken() {
+  const std::string name = unique_name();
+  Child first("writer", "namedshm-writer", {"--name", name, "--message", "first writer", "--timeout", "60"});
+  check(first.wait_for_output("waiting up to"), "the first writer is ready");
+  expect_failure(run("second-writer", "namedshm-writer", {"--name", name, "--message", "second writer"}), 3,
+                 "another process holds this name", "a second writer of the same name");
+  expect_message(run("reader", "namedshm-reader", {"--name", name, "--timeout", "60"}), "first writer");
+  expect_writer_done(first);
+}
+
+void not_acknowledged() {
+  const std::string name = unique_name();
+  const Outcome writer = run("writer", "namedshm-writer", {"--name", name, "--timeout", "0.5"});
+  check(writer.exit_code == 6, "a writer that nobody reads exits with 6");
+  check(contains(writer.out, "waiting up to 0.5 s"), "it said how long it would wait");
+  check(lines_that_are_not_notes(writer.err).size() == 1 &&
+            contains(writer.err, "no reader confirmed reading the message within 0.5 s"),
+        "it says so in one line on stderr");
+  expect_failure(run("reader-after", "namedshm-reader", {"--name", name, "--timeout", "0"}), 2, "appeared within 0 s",
+                 "a reader after the writer has gone");
+}
+
+void usage_errors() {
+  const std::string name = unique_name();
+  struct Case {
+    const char* program;
+    std::vector<std::string> arguments;
+    std::string words;
+  };
+  const std::vector<Case> cases{
+      {"namedshm-writer", {"--bogus"}, "unknown argument \"--bogus\" (see --help)"},
+      {"namedshm-writer", {"--name"}, "--name needs a value"},
+      {"namedshm-writer", {"--name", name, "--size", "0"}, "--size wants a whole number"},
+      {"namedshm-writer", {"--name", name, "--size", "12k"}, "--size wants a whole number"},
+      {"namedshm-writer", {"--name", name, "--timeout", "-1"}, "--timeout wants seconds"},
+      {"namedshm-writer", {"--name", name, "--timeout", "soon"}, "--timeout wants seconds"},
+      {"namedshm-writer", {"--name", name, "--message", ""}, "the message is empty"},
+      {"namedshm-writer", {"--name", name, "--encoding", "latin1"}, "--encoding is utf8 or utf16"},
+      {"namedshm-writer",
+       {"--name", name, "--encoding", "utf16", "--message", "\xE4\xB8\x96\xE7\x95\x8C"},
+       "must start with a character from U+0001 to U+00FF"},
+      {"namedshm-writer", {"--name", "Local\\a/b"}, "the name contains '/'"},
+      {"namedshm-writer", {"--name", "global\\x"}, "the prefix is case-sensitive"},
+      {"namedshm-reader", {"--name", "Global\\"}, "nothing follows the prefix"},
+      {"namedshm-reader", {"--timeout"}, "--timeout needs a value"},
+      {"namedshm-reader", {"--name", name, "extra"}, "unknown argument \"extra\""},
+  };
+  for (std::size_t index = 0; index < cases.size(); ++index) {
+    const Case& c = cases[index];
+    const std::string label = "case" + std::to_string(index + 1);
+    expect_failure(run(label, c.program, c.arguments), 1, c.words, std::string(c.program) + " (" + label + ")");
+  }
+  if (!is_windows()) {  // POSIX arguments are bytes, and these are not UTF-8
+    expect_failure(run("invalid-utf8", "namedshm-writer", {"--name", name, "--message", "caf\xE9"}), 1,
+                   "the message is not valid UTF-8", "the writer with a Latin-1 message");
+  }
+  for (const char* program : {"namedshm-writer", "namedshm-reader"}) {
+    const Outcome help = run(std::string(program) + "-help", program, {"--help"});
+    check(help.exit_code == 0, std::string(program) + " --help exits with 0");
+    check(contains(help.out, std::string("Usage: ") + program) &&
+              contains(help.out, "default Global\\MyFileMappingObject") && help.err.empty(),
+          std::string(program) + " --help prints the usage and the default name on stdout");
+  }
+}
+
+void raw_writer_to_reader(const std::vector<std::string>& options, const std::string& message) {
+  const std::string name = unique_name();
+  std::vector<std::string> arguments{os_name(name), "--timeout", "60"};
+  arguments.insert(arguments.end(), options.begin(), options.end());
+  Child writer("raw-writer", "raw_writer", arguments);
+  check(writer.wait_for_output("raw_writer: ready"), "the raw writer is ready");
+  const Outcome reader = run("reader", "namedshm-reader", {"--name", name, "--timeout", "60"});
+  expect_message(reader, message);
+  const Outcome raw = writer.finish();
+  check(raw.exit_code == 0 && contains(raw.out, "read 1 time(s)"),
+        "the raw writer found the read count at the documented offset");
+}
+
+void raw_writer_native() { raw_writer_to_reader({}, default_message); }
+void raw_writer_utf8() {
+  raw_writer_to_reader({"--encoding", "utf8", "--message", non_ascii_message}, non_ascii_message);
+}
+void raw_writer_utf16() {
+  raw_writer_to_reader({"--encoding", "utf16", "--message", non_ascii_message}, non_ascii_message);
+}
+
+void writer_to_raw_reader() {
+  const std::string name = unique_name();
+  Child writer("writer", "namedshm-writer", {"--name", name, "--message", non_ascii_message, "--timeout", "60"});
+  check(writer.wait_for_output("waiting up to"), "the writer is ready");
+  expect_message(run("raw-reader", "raw_reader", {os_name(name)}), non_ascii_message, "the raw reader");
+  check(writer.running(), "the writer still waits: a raw reader sends no acknowledgement");
+  expect_message(run("reader", "namedshm-reader", {"--name", name, "--timeout", "60"}), non_ascii_message);
+  expect_writer_done(writer);
+}
+
+/// The raw writer's options for a region that our reader (as another user when we are root)
+/// may only read, or not open at all.
+std::vector<std::string> restricted(bool readable) {
+  if (is_windows()) return {"--sddl", readable ? "D:P(A;;GR;;;WD)" : "D:P"};
+  if (running_as_root()) return {"--mode", readable ? "0644" : "0600"};  // the reader runs as nobody
+  return {"--mode", readable ? "0400" : "0000"};
+}
+
+/// Ends a raw writer that nobody can acknowledge: as root, a reader with write access counts
+/// a read (and the count proves that the restricted reader did not); else it is stopped.
+void end_raw_writer(Child& writer, const std::string& name) {
+  if (running_as_root()) {
+    expect_message(run("root-reader", "namedshm-reader", {"--name", name, "--timeout", "60"}), default_message,
+                   "a reader with write access");
+    const Outcome raw = writer.finish();
+    check(raw.exit_code == 0 && contains(raw.out, "read 1 time(s)"), "the raw writer counted exactly that one read");
+    return;
+  }
+  writer.stop();
+  writer.finish();
+  remove_leftover(name);
+}
+
+void read_only_fallback() {
+  const std::string name = unique_name();
+  std::vector<std::string> arguments{os_name(name), "--timeout", "60"};
+  for (const auto& option : restricted(true)) arguments.push_back(option);
+  Child writer("raw-writer", "raw_writer", arguments);
+  check(writer.wait_for_output("raw_writer: ready"), "the raw writer is ready");
+  const Outcome reader = run("reader", "namedshm-reader", {"--name", name, "--timeout", "60"}, running_as_root());
+  expect_message(reader, default_message);
+  check(contains(reader.err, "note: opened \"" + name + "\" read-only"), "the reader says that it opened read-only");
+  end_raw_writer(writer, name);
+}
+
+void access_denied() {
+  const std::string name = unique_name();
+  std::vector<std::string> arguments{os_name(name), "--timeout", "60"};
+  for (const auto& option : restricted(false)) arguments.push_back(option);
+  Child writer("raw-writer", "raw_writer", arguments);
+  check(writer.wait_for_output("raw_writer: ready"), "the raw writer is ready");
+  expect_failure(run("reader", "namedshm-reader", {"--name", name, "--timeout", "60"}, running_as_root()), 4, "denied",
+                 "a reader without access");
+  end_raw_writer(writer, name);
+}
+
+const std::map<std::string, void (*)()> scenarios{
+    {"writer-first", writer_first},
+    {"reader-first", reader_first},
+    {"custom-name-and-message", custom_name_and_message},
+    {"non-ascii-text", non_ascii_text},
+    {"encoding-utf8", encoding_utf8},
+    {"encoding-utf16", encoding_utf16},
+    {"message-too-long", message_too_long},
+    {"message-fills-region", message_fills_region},
+    {"missing-name", missing_name},
+    {"name-taken", name_taken},
+    {"not-acknowledged", not_acknowledged},
+    {"usage-errors", usage_errors},
+    {"raw-writer-to-reader", raw_writer_native},
+    {"raw-writer-utf8-to-reader", raw_writer_utf8},
+    {"raw-writer-utf16-to-reader", raw_writer_utf16},
+    {"writer-to-raw-reader", writer_to_raw_reader},
+    {"read-only-fallback", read_only_fallback},
+    {"access-denied", access_denied},
+};
+
+std::string own_directory(const char* argv0) {
+#if defined(_WIN32)
+  static_cast<void>(argv0);
+  wchar_t path[32768];
+  const DWORD length = GetModuleFileNameW(nullptr, path, 32768);
+  const int size = WideCharToMultiByte(CP_UTF8, 0, path, static_cast<int>(length), nullptr, 0, nullptr, nullptr);
+  std::string utf8(static_cast<std::size_t>(size), '\0');
+  WideCharToMultiByte(CP_UTF8, 0, path, static_cast<int>(length), utf8.data(), size, nullptr, nullptr);
+  return utf8.substr(0, utf8.find_last_of("\\/") + 1);
+#else
+  const std::string path = argv0;
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "./" : path.substr(0, slash + 1);
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto found = argc == 2 ? scenarios.find(argv[1]) : scenarios.end();
+  if (found == scenarios.end()) {
+    std::printf("usage: pair_test SCENARIO, one of:");
+    for (const auto& entry : scenarios) std::printf(" %s", entry.first.c_str());
+    std::printf("\n");
+    return 2;
+  }
+  scenario_name = found->first;
+  program_directory = own_directory(argv[0]);
+  found->second();
+  std::printf("%s: %s\n", scenario_name.c_str(), failures == 0 ? "passed" : "FAILED");
+  return failures == 0 ? 0 : 1;
+}
