@@ -38,6 +38,27 @@ namespace namedshm {
 /// What a region may do with its memory.
 enum class Access : unsigned char { read_only, read_write };
 
+/// POSIX: how a new object's pages are backed. Ignored on Windows, where a pagefile-backed
+/// section is charged against the commit limit in full when it is created, so creation fails
+/// (ERROR_COMMITMENT_LIMIT) rather than a later write.
+enum class Backing : unsigned char {
+  /// Creation fails (ENOSPC) if the file system behind shm_open (/dev/shm) has less free space
+  /// than the size, instead of a later write raising SIGBUS. Cheap; another process can still
+  /// use the space up in between.
+  checked,
+  /// Every page is allocated at creation (posix_fallocate): later writes can never fail. Costs
+  /// time and memory in proportion to the size.
+  reserved,
+  /// No check: pages are allocated when first written, and a write that the file system cannot
+  /// back raises SIGBUS. For large regions used sparsely.
+  sparse,
+};
+
+static_assert(static_cast<int>(Backing::checked) == static_cast<int>(detail::BackingRequest::checked) &&
+                  static_cast<int>(Backing::reserved) == static_cast<int>(detail::BackingRequest::reserved) &&
+                  static_cast<int>(Backing::sparse) == static_cast<int>(detail::BackingRequest::sparse),
+              "Backing and detail::BackingRequest must list the same values in the same order");
+
 /// How to create an object; every field has a safe default.
 struct CreateOptions {
   /// POSIX: the mode of a new object, set with fchmod so that the umask cannot narrow it.
@@ -49,6 +70,12 @@ struct CreateOptions {
   /// Windows: a `SECURITY_ATTRIBUTES*` for the new object; null gives the creator's default
   /// security and a handle that child processes do not inherit. Ignored on POSIX.
   const void* security_attributes = nullptr;
+  /// Windows: the new object's security descriptor as SDDL text, e.g.
+  /// `"D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GRGW;;;IU)"`; the handle is not inheritable. Use it or
+  /// security_attributes, not both. Ignored on POSIX (use `permissions`).
+  std::string_view security_descriptor;
+  /// POSIX: how the pages are backed; see Backing. Ignored on Windows.
+  Backing backing = Backing::checked;
 };
 
 /**
@@ -300,8 +327,30 @@ class BasicRegion {
     const detail::NameCheck check = checked_name(name, status);
     return !status && detail::os::remove(check.parts, status);
   }
+  static bool remove_if_stale(const Name& name, detail::Status& status) noexcept {
+    const detail::NameCheck check = checked_name(name, status);
+    return !status && detail::os::remove_if_stale(check.parts, status);
+  }
 
  public:
+  /**
+   * POSIX: removes the name only if no live namedshm process has its object open (each holds
+   * a shared flock on it), e.g. after a crash left it behind; returns true if it removed it.
+   * It cannot see programs that map the object without namedshm's lock. Windows: returns false,
+   * as nothing outlives its last handle there. Throws std::system_error.
+   */
+  static bool remove_if_stale(const Name& name) {
+    detail::Status status;
+    const bool removed = remove_if_stale(name, status);
+    if (status) detail::throw_error({"remove_if_stale", name.utf8()}, status);
+    return removed;
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  static bool remove_if_stale(const Name& name, std::error_code& ec) noexcept {
+    detail::Status status;
+    return report(remove_if_stale(name, status), status, ec);
+  }
+
   /// True if the region owns an object. Does not throw.
   bool valid() const noexcept { return mapping_.address != nullptr; }
   /// Same as valid(). Does not throw.
@@ -428,6 +477,8 @@ class BasicRegion {
     request.size = size;
     request.permissions = options.permissions;
     request.security = options.security_attributes;
+    request.sddl = options.security_descriptor;
+    request.backing = static_cast<detail::BackingRequest>(options.backing);
     return request;
   }
 
@@ -451,6 +502,10 @@ class BasicRegion {
     }
     if (request.size > static_cast<std::uint64_t>(PTRDIFF_MAX)) {  // no process could map it
       status.set(std::errc::file_too_large, "the size is larger than the address space");
+      return {};
+    }
+    if (request.security != nullptr && !request.sddl.empty()) {
+      status.set(std::errc::invalid_argument, "give security_attributes or security_descriptor, not both");
       return {};
     }
     if (request.permissions > 0777U) {

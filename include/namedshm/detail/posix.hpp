@@ -3,11 +3,13 @@
 #ifndef NAMEDSHM_DETAIL_POSIX_HPP
 #define NAMEDSHM_DETAIL_POSIX_HPP
 
-#include <fcntl.h>     // O_* flags
-#include <sys/file.h>  // flock
-#include <sys/mman.h>  // shm_open, shm_unlink, mmap, munmap
-#include <sys/stat.h>  // fstat, fchmod
-#include <unistd.h>    // ftruncate, close
+#include <fcntl.h>         // O_* flags, posix_fallocate
+#include <sys/file.h>      // flock
+#include <sys/mman.h>      // shm_open, shm_unlink, mmap, munmap
+#include <sys/resource.h>  // getrlimit(RLIMIT_FSIZE)
+#include <sys/stat.h>      // fstat, fchmod
+#include <sys/statvfs.h>   // fstatvfs, the free space behind /dev/shm
+#include <unistd.h>        // ftruncate, close
 
 #include <cerrno>       // errno, EINTR
 #include <chrono>       // how long an opener waits for a creator to set the size
@@ -67,25 +69,42 @@ inline void close_descriptor(int fd) noexcept {
 }
 
 /// Removes `name` only if it still names the object open as `fd`, so that a region never
-/// deletes an object that someone else created under the same name after a remove().
-inline void unlink_if_same(const ShmName& name, int fd) noexcept {
+/// deletes an object that someone else created under the same name after a remove(). Returns
+/// true if it removed the name.
+inline bool unlink_if_same(const ShmName& name, int fd) noexcept {
   struct stat ours {};
-  if (::fstat(fd, &ours) != 0) return;
+  if (::fstat(fd, &ours) != 0) return false;
   const int other = retry_on_eintr([&] { return ::shm_open(name.c_str(), O_RDONLY, 0); });
   if (other == -1) {
-    if (errno != ENOENT) ::shm_unlink(name.c_str());  // cannot compare: ours is the likely owner
-    return;
+    // Gone already, or not ours to read: then only the creator (the likely owner) may unlink.
+    return errno != ENOENT && ::shm_unlink(name.c_str()) == 0;
   }
   struct stat theirs {};
   const bool same = ::fstat(other, &theirs) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
   close_descriptor(other);
-  if (same) ::shm_unlink(name.c_str());
+  return same && ::shm_unlink(name.c_str()) == 0;
 }
 
-inline bool lock_shared(int fd, Status& status) noexcept {
-  if (retry_on_eintr([&] { return ::flock(fd, LOCK_SH); }) == 0) return true;
-  fail_with_errno(status, "cannot take the shared lock that marks the object as in use");
-  return false;
+/// Test seams: a test sets one to freeze a process at a point no real timing can hit reliably.
+/// Null (no effect) in every other program.
+struct TestSeams {
+  /// Called by create() after the object exists and is locked, before it has its size.
+  static inline void (*before_sizing)() noexcept = nullptr;
+};
+
+/// What taking the shared lock found.
+enum class Locked : unsigned char { yes, failed, removed };
+
+/// Takes the shared lock that marks the object as used by a live namedshm process. It can
+/// wait for remove_if_stale(), which holds the exclusive lock only while it unlinks; if that
+/// removed the object meanwhile (no links left), the caller starts again.
+inline Locked lock_shared(int fd, Status& status) noexcept {
+  struct stat info {};
+  if (retry_on_eintr([&] { return ::flock(fd, LOCK_SH); }) != 0 || ::fstat(fd, &info) != 0) {
+    fail_with_errno(status, "cannot take the shared lock that marks the object as in use");
+    return Locked::failed;
+  }
+  return info.st_nlink == 0 ? Locked::removed : Locked::yes;
 }
 
 inline void* map_view(int fd, std::size_t size, bool writable, Status& status) noexcept {
@@ -100,9 +119,45 @@ inline bool size_fits(std::uint64_t size) noexcept {
   return size <= static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max());
 }
 
+/// Refuses a size whose pages could not all be written later: beyond RLIMIT_FSIZE, ftruncate
+/// would raise SIGXFSZ (which kills by default); beyond the free space of the file system
+/// behind shm_open (/dev/shm), the first write to an unbacked page would raise SIGBUS.
+inline bool check_room(int fd, std::uint64_t size, BackingRequest backing, Status& status) noexcept {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && size > limit.rlim_cur) {
+    status.set_system(EFBIG, "the size is above this process's file size limit (RLIMIT_FSIZE)");
+    return false;
+  }
+  if (backing != BackingRequest::checked) return true;
+  struct statvfs space {};
+  if (::fstatvfs(fd, &space) != 0) return true;  // nothing to go by: do not refuse
+  const auto available = static_cast<std::uint64_t>(space.f_bavail) * space.f_frsize;
+  if (space.f_blocks != 0 && size > available) {  // f_blocks 0: a file system without a limit
+    status.set_system(ENOSPC,
+                      "the shared-memory file system (/dev/shm) has less free space than the size; writing "
+                      "would raise SIGBUS later (CreateOptions::backing = Backing::sparse skips this check)");
+    return false;
+  }
+  return true;
+}
+
+/// Gives the new object its size, and with `reserved` its pages.
+inline bool set_size(int fd, const Request& request, Status& status) noexcept {
+  if (!check_room(fd, request.size, request.backing, status)) return false;
+  const auto length = static_cast<off_t>(request.size);
+  if (request.backing == BackingRequest::reserved) {
+    const int error = ::posix_fallocate(fd, 0, length);  // also sets the size
+    if (error == 0) return true;
+    status.set_system(error, "cannot reserve the pages of the new object");
+    return false;
+  }
+  if (retry_on_eintr([&] { return ::ftruncate(fd, length); }) == 0) return true;
+  fail_with_errno(status, "cannot set the size of the new object");
+  return false;
+}
+
 /// Creates the object exclusively. On EEXIST it fails with the OS code and touches nothing.
-inline Mapping create(const Request& request, Status& status) noexcept {
-  const ShmName name(request.name.object);
+inline Mapping create_once(const Request& request, const ShmName& name, bool& removed, Status& status) noexcept {
   const auto mode = static_cast<mode_t>(request.permissions);
   const int fd = retry_on_eintr([&] { return ::shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, mode); });
   if (fd == -1) {
@@ -110,21 +165,20 @@ inline Mapping create(const Request& request, Status& status) noexcept {
     return {};
   }
   const auto abandon = [&] {
-    ::shm_unlink(name.c_str());
+    unlink_if_same(name, fd);
     close_descriptor(fd);
     return Mapping{};
   };
-  // Openers never map a size-0 object (see wait_for_size), so sizing last publishes it.
-  if (!lock_shared(fd, status)) return abandon();
+  const Locked locked = lock_shared(fd, status);
+  removed = locked == Locked::removed;
+  if (locked != Locked::yes) return abandon();
+  if (TestSeams::before_sizing != nullptr) TestSeams::before_sizing();
   if (::fchmod(fd, mode) != 0) {  // the umask narrowed the mode given to shm_open
     fail_with_errno(status, "cannot set the permissions of the new object");
     return abandon();
   }
-  const auto length = static_cast<off_t>(request.size);
-  if (retry_on_eintr([&] { return ::ftruncate(fd, length); }) != 0) {
-    fail_with_errno(status, "cannot set the size of the new object");
-    return abandon();
-  }
+  // Openers never map a size-0 object (see wait_for_size), so sizing last publishes it.
+  if (!set_size(fd, request, status)) return abandon();
   const auto size = static_cast<std::size_t>(request.size);
   void* address = map_view(fd, size, true, status);
   if (address == nullptr) return abandon();
@@ -151,8 +205,7 @@ inline std::uint64_t wait_for_size(int fd, Status& status) noexcept {
 }
 
 /// Opens an existing object; fails with ENOENT if there is none.
-inline Mapping open(const Request& request, Status& status) noexcept {
-  const ShmName name(request.name.object);
+inline Mapping open_once(const Request& request, const ShmName& name, bool& removed, Status& status) noexcept {
   const int flags = request.writable ? O_RDWR : O_RDONLY;
   const int fd = retry_on_eintr([&] { return ::shm_open(name.c_str(), flags, 0); });
   if (fd == -1) {
@@ -163,7 +216,9 @@ inline Mapping open(const Request& request, Status& status) noexcept {
     close_descriptor(fd);
     return Mapping{};
   };
-  if (!lock_shared(fd, status)) return abandon();
+  const Locked locked = lock_shared(fd, status);
+  removed = locked == Locked::removed;
+  if (locked != Locked::yes) return abandon();
   const std::uint64_t size = wait_for_size(fd, status);
   if (status) return abandon();
   if (!size_fits(size)) {
@@ -180,31 +235,30 @@ inline Mapping open(const Request& request, Status& status) noexcept {
   return Mapping{fd, address, static_cast<std::size_t>(size), false};
 }
 
-/// Opens the object or, if there is none, creates it. Loops because the object can be removed
-/// between a failed create and the open; a handful of rounds ends any realistic race.
-inline Mapping open_or_create(const Request& request, Status& status) noexcept {
+/// Creates, opens, or opens-or-creates. Loops because the name can change under us: removed
+/// between a failed create and the open, or by remove_if_stale() while we took the lock. A
+/// handful of rounds ends any realistic race.
+inline Mapping acquire(const Request& request, Status& status) noexcept {
+  const ShmName name(request.name.object);
   constexpr int rounds = 100;
   for (int round = 0; round < rounds; ++round) {
     status = Status{};
-    Mapping mapping = create(request, status);
-    if (status.code != std::errc::file_exists) return mapping;
-    status = Status{};
-    mapping = open(request, status);
-    if (status.code != std::errc::no_such_file_or_directory) return mapping;
+    bool removed = false;
+    Mapping mapping;
+    if (request.disposition != Disposition::open) {
+      mapping = create_once(request, name, removed, status);
+      const bool try_open = request.disposition == Disposition::open_or_create && status.code == std::errc::file_exists;
+      if (!try_open && !removed) return mapping;
+    }
+    if (request.disposition != Disposition::create && !removed) {
+      status = Status{};
+      mapping = open_once(request, name, removed, status);
+      const bool vanished =
+          request.disposition == Disposition::open_or_create && status.code == std::errc::no_such_file_or_directory;
+      if (!vanished && !removed) return mapping;
+    }
   }
   status.set(std::errc::resource_unavailable_try_again, "the name kept appearing and disappearing");
-  return {};
-}
-
-inline Mapping acquire(const Request& request, Status& status) noexcept {
-  switch (request.disposition) {
-    case Disposition::create:
-      return create(request, status);
-    case Disposition::open:
-      return open(request, status);
-    case Disposition::open_or_create:
-      return open_or_create(request, status);
-  }
   return {};
 }
 
@@ -223,6 +277,25 @@ inline bool remove(const NameParts& name, Status& status) noexcept {
   if (::shm_unlink(ShmName(name.object).c_str()) == 0) return true;
   if (errno != ENOENT) fail_with_errno(status);
   return false;
+}
+
+/// Removes the name if no live namedshm process holds its object: every region holds a
+/// shared flock, so an exclusive one means none does. Returns true if it removed the name.
+inline bool remove_if_stale(const NameParts& parts, Status& status) noexcept {
+  const ShmName name(parts.object);
+  const int fd = retry_on_eintr([&] { return ::shm_open(name.c_str(), O_RDONLY, 0); });
+  if (fd == -1) {
+    if (errno != ENOENT) fail_with_errno(status);
+    return false;
+  }
+  bool removed = false;
+  if (retry_on_eintr([&] { return ::flock(fd, LOCK_EX | LOCK_NB); }) == 0) {
+    removed = unlink_if_same(name, fd);
+  } else if (errno != EWOULDBLOCK) {
+    fail_with_errno(status, "cannot test the lock that marks the object as in use");
+  }
+  close_descriptor(fd);  // also releases the exclusive lock; waiting openers then see the unlink
+  return removed;
 }
 
 /// True where the OS keeps a name until someone removes it (POSIX), so a creator cleans up.

@@ -15,6 +15,8 @@
 #  define NAMEDSHM_UNDEF_NOMINMAX
 #endif
 #include <windows.h>  // CreateFileMappingW, OpenFileMappingW, MapViewOfFile, GetProcAddress
+
+#include <sddl.h>  // after windows.h: ConvertStringSecurityDescriptorToSecurityDescriptorW
 #ifdef NAMEDSHM_UNDEF_LEAN_AND_MEAN
 #  undef WIN32_LEAN_AND_MEAN
 #  undef NAMEDSHM_UNDEF_LEAN_AND_MEAN
@@ -27,6 +29,8 @@
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint64_t
 #include <limits>       // std::numeric_limits
+#include <new>          // std::bad_alloc
+#include <string>       // std::wstring, SDDL text for the OS
 #include <string_view>  // std::string_view
 
 #include "error.hpp"    // Status
@@ -160,13 +164,65 @@ inline Mapping map_whole(HANDLE section, std::uint64_t size, bool writable, bool
   return Mapping{section, address, static_cast<std::size_t>(size), created};
 }
 
+/// The security a created section gets: the caller's SECURITY_ATTRIBUTES, one made from SDDL
+/// text, or none (the creator's default, never a NULL DACL). Handles are never inheritable
+/// unless the caller's attributes say so.
+class Security {
+ public:
+  Security() = default;
+  Security(const Security&) = delete;
+  Security& operator=(const Security&) = delete;
+  ~Security() {
+    if (descriptor_ != nullptr) ::LocalFree(descriptor_);
+  }
+
+  bool assign(const Request& request, Status& status) noexcept {
+    if (request.sddl.empty()) {
+      chosen_ = static_cast<SECURITY_ATTRIBUTES*>(const_cast<void*>(request.security));
+      return true;
+    }
+    std::wstring wide;
+    try {
+      wide.resize(request.sddl.size());  // SDDL is ASCII: one UTF-16 unit per byte at most
+    } catch (const std::bad_alloc&) {
+      status.set(std::errc::not_enough_memory);
+      return false;
+    }
+    const int length =
+        ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, request.sddl.data(), static_cast<int>(request.sddl.size()),
+                              wide.data(), static_cast<int>(wide.size()));
+    if (length == 0) {
+      fail_with_last_error(status, "the security descriptor (SDDL) is not valid UTF-8");
+      return false;
+    }
+    wide.resize(static_cast<std::size_t>(length));
+    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(wide.c_str(), SDDL_REVISION_1, &descriptor_, nullptr)) {
+      fail_with_last_error(status, "the security descriptor is not valid SDDL");
+      return false;
+    }
+    attributes_.nLength = sizeof attributes_;
+    attributes_.lpSecurityDescriptor = descriptor_;
+    attributes_.bInheritHandle = FALSE;
+    chosen_ = &attributes_;
+    return true;
+  }
+  SECURITY_ATTRIBUTES* get() const noexcept { return chosen_; }
+
+ private:
+  PSECURITY_DESCRIPTOR descriptor_ = nullptr;
+  SECURITY_ATTRIBUTES attributes_{};
+  SECURITY_ATTRIBUTES* chosen_ = nullptr;
+};
+
 /// CreateFileMappingW for a pagefile-backed section. `existed` reports ERROR_ALREADY_EXISTS,
 /// which must be read before any other call can overwrite the thread's last error.
 inline HANDLE create_section(const Request& request, const WideName& name, bool& existed, Status& status) noexcept {
   const auto high = static_cast<DWORD>(request.size >> 32U);
   const auto low = static_cast<DWORD>(request.size & 0xFFFFFFFFU);
-  auto* security = static_cast<SECURITY_ATTRIBUTES*>(const_cast<void*>(request.security));
-  const HANDLE section = ::CreateFileMappingW(INVALID_HANDLE_VALUE, security, PAGE_READWRITE, high, low, name.c_str());
+  Security security;
+  if (!security.assign(request, status)) return nullptr;
+  const HANDLE section =
+      ::CreateFileMappingW(INVALID_HANDLE_VALUE, security.get(), PAGE_READWRITE, high, low, name.c_str());
   const DWORD error = ::GetLastError();
   existed = section != nullptr && error == ERROR_ALREADY_EXISTS;
   if (section == nullptr) status.set_system(static_cast<int>(error), hint_for(error, request.name, true));
@@ -200,14 +256,40 @@ inline Mapping open_existing(HANDLE section, const Request& request, Status& sta
   return map_whole(section, size, request.writable, false, status);
 }
 
-inline Mapping open(const Request& request, const WideName& name, Status& status) noexcept {
-  const HANDLE section = ::OpenFileMappingW(view_access(request.writable) | SECTION_QUERY, FALSE, name.c_str());
-  if (section == nullptr) {
-    const DWORD error = ::GetLastError();
-    status.set_system(static_cast<int>(error), hint_for(error, request.name, false));
+/// Maps a section that may not be queried: a DACL can grant FILE_MAP_READ without
+/// SECTION_QUERY (raw-API programs rarely think of it). The view's extent, whole pages, is
+/// then the size.
+inline Mapping open_unqueryable(HANDLE section, const Request& request, Status& status) noexcept {
+  Mapping mapping = map_whole(section, 0, request.writable, false, status);
+  if (status) return {};
+  MEMORY_BASIC_INFORMATION view{};
+  if (::VirtualQuery(mapping.address, &view, sizeof view) == 0) {
+    fail_with_last_error(status, "cannot read the size of the view");
+  } else if (view.RegionSize < request.size) {
+    status.set(std::errc::invalid_argument);
+    status.actual_size = view.RegionSize;
+  }
+  if (status) {
+    ::UnmapViewOfFile(mapping.address);
+    ::CloseHandle(section);
     return {};
   }
-  return open_existing(section, request, status);
+  mapping.size = view.RegionSize;
+  return mapping;
+}
+
+inline Mapping open(const Request& request, const WideName& name, Status& status) noexcept {
+  const DWORD access = view_access(request.writable);
+  HANDLE section = ::OpenFileMappingW(access | SECTION_QUERY, FALSE, name.c_str());
+  if (section != nullptr) return open_existing(section, request, status);
+  DWORD error = ::GetLastError();
+  if (error == ERROR_ACCESS_DENIED) {
+    section = ::OpenFileMappingW(access, FALSE, name.c_str());
+    if (section != nullptr) return open_unqueryable(section, request, status);
+    error = ::GetLastError();
+  }
+  status.set_system(static_cast<int>(error), hint_for(error, request.name, false));
+  return {};
 }
 
 inline Mapping open_or_create(const Request& request, const WideName& name, Status& status) noexcept {
@@ -242,6 +324,9 @@ inline void release(Mapping& mapping, const NameParts* /*unlink_name*/) noexcept
 
 /// Windows has no way to remove a name: the kernel does it when the last handle closes.
 inline bool remove(const NameParts& /*name*/, Status& /*status*/) noexcept { return false; }
+
+/// Nothing outlives its last handle on Windows, so nothing is ever stale.
+inline bool remove_if_stale(const NameParts& /*name*/, Status& /*status*/) noexcept { return false; }
 
 inline constexpr bool names_outlive_handles = false;
 
