@@ -1,9 +1,12 @@
 #include "process.hpp"
 
 #include <atomic>     // the per-run counter of unique_name
+#include <chrono>     // the bound on wait_until_stopped
 #include <map>        // the scenario registry
 #include <stdexcept>  // std::runtime_error when a child cannot start
 #include <string>
+#include <thread>   // std::this_thread::sleep_for between polls of a child
+#include <utility>  // std::move
 
 #if defined(_WIN32)
 #  ifndef NOMINMAX
@@ -11,10 +14,15 @@
 #  endif
 #  include <windows.h>
 #else
+#  include <dirent.h>  // opendir, to count /proc/self/fd
 #  include <signal.h>
 #  include <spawn.h>
 #  include <sys/wait.h>
 #  include <unistd.h>
+
+#  include <cerrno>   // errno, EINTR from waitpid
+#  include <climits>  // PATH_MAX, for readlink
+#  include <fstream>  // std::ifstream, to read /proc/self/maps
 extern char** environ;
 #endif
 
@@ -51,6 +59,61 @@ void append_quoted(std::wstring& line, const std::wstring& argument) {
   line.append(backslashes * 2, L'\\');
   line += L"\" ";
 }
+
+// The handles of this process in the system's handle table (SystemExtendedHandleInformation):
+// the count for Wine, whose GetProcessHandleCount always reports 0.
+std::size_t handles_in_system_table() {
+  using QuerySystemInformation = LONG(WINAPI*)(int, void*, ULONG, ULONG*);
+  struct Entry {
+    void* object;
+    ULONG_PTR process_id;
+    ULONG_PTR handle;
+    ULONG granted_access;
+    USHORT creator_back_trace_index;
+    USHORT object_type_index;
+    ULONG attributes;
+    ULONG reserved;
+  };
+  struct Table {
+    ULONG_PTR count;
+    ULONG_PTR reserved;
+    Entry entries[1];
+  };
+  constexpr int extended_handle_information = 64;
+  constexpr LONG info_length_mismatch = static_cast<LONG>(0xC0000004UL);
+  const auto address =
+      reinterpret_cast<void (*)()>(GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "NtQuerySystemInformation"));
+  const auto query = reinterpret_cast<QuerySystemInformation>(address);
+  if (query == nullptr) throw std::runtime_error("ntdll.dll does not export NtQuerySystemInformation");
+  std::vector<ULONG_PTR> buffer(1U << 16U);  // ULONG_PTR: aligned for Table
+  for (;;) {
+    const auto bytes = static_cast<ULONG>(buffer.size() * sizeof(ULONG_PTR));
+    const LONG result = query(extended_handle_information, buffer.data(), bytes, nullptr);
+    if (result == info_length_mismatch) {
+      buffer.resize(buffer.size() * 2);
+      continue;
+    }
+    if (result < 0) throw std::runtime_error("NtQuerySystemInformation failed: " + std::to_string(result));
+    const auto* table = reinterpret_cast<const Table*>(buffer.data());
+    const auto self = static_cast<ULONG_PTR>(GetCurrentProcessId());
+    std::size_t count = 0;
+    for (ULONG_PTR i = 0; i < table->count; ++i) count += table->entries[i].process_id == self ? 1 : 0;
+    return count;
+  }
+}
+#else
+int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status); }
+
+long spawn(std::vector<std::string> strings, bool search_path) {
+  std::vector<char*> argv;
+  for (auto& s : strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int error = search_path ? posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ)
+                                : posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
+  if (error != 0) throw std::runtime_error("posix_spawn of " + strings[0] + " failed: " + std::to_string(error));
+  return static_cast<long>(pid);
+}
 #endif
 
 }  // namespace
@@ -67,6 +130,59 @@ std::string unique_name(std::string_view tag) {
   static std::atomic<unsigned> counter{0};
   return "nshm-test-" + std::to_string(current_pid()) + "-" + std::to_string(++counter) + "-" + std::string(tag);
 }
+
+#if defined(_WIN32)
+bool running_under_wine() { return GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "wine_get_version") != nullptr; }
+
+std::size_t open_handle_count() {
+  DWORD count = 0;
+  if (!GetProcessHandleCount(GetCurrentProcess(), &count)) {
+    throw std::runtime_error("GetProcessHandleCount failed: " + std::to_string(GetLastError()));
+  }
+  // A live process always holds some handles: 0 is Wine's unimplemented answer.
+  return count != 0 ? static_cast<std::size_t>(count) : handles_in_system_table();
+}
+
+std::size_t mapped_view_count() {
+  std::size_t count = 0;
+  MEMORY_BASIC_INFORMATION region{};
+  const char* address = nullptr;
+  while (VirtualQuery(address, &region, sizeof region) == sizeof region) {
+    // A view is one allocation, possibly split into regions by protection: count its first.
+    if (region.Type == MEM_MAPPED && region.BaseAddress == region.AllocationBase) ++count;
+    address = static_cast<const char*>(region.BaseAddress) + region.RegionSize;
+  }
+  return count;
+}
+#else
+bool running_under_wine() { return false; }
+
+std::size_t open_handle_count() {
+  DIR* directory = opendir("/proc/self/fd");
+  if (directory == nullptr) throw std::runtime_error("cannot list /proc/self/fd");
+  std::size_t count = 0;
+  while (const dirent* entry = readdir(directory)) count += entry->d_name[0] != '.' ? 1 : 0;
+  closedir(directory);
+  return count - 1;  // the directory's own descriptor
+}
+
+std::size_t mapped_view_count() {
+  std::ifstream maps("/proc/self/maps");
+  if (!maps) throw std::runtime_error("cannot read /proc/self/maps");
+  std::size_t count = 0;
+  for (std::string line; std::getline(maps, line);) count += line.find(" /dev/shm/") != std::string::npos ? 1 : 0;
+  return count;
+}
+
+std::string self_path() {
+  char path[PATH_MAX];
+  const ssize_t length = readlink("/proc/self/exe", path, sizeof path);
+  if (length <= 0 || static_cast<std::size_t>(length) == sizeof path) {
+    throw std::runtime_error("cannot read /proc/self/exe");
+  }
+  return std::string(path, static_cast<std::size_t>(length));
+}
+#endif
 
 ScenarioRegistration::ScenarioRegistration(const char* name, Scenario scenario) { scenarios()[name] = scenario; }
 
@@ -125,16 +241,38 @@ ChildProcess::~ChildProcess() {
 }
 #else
 ChildProcess::ChildProcess(const std::string& scenario, const Arguments& args) {
-  std::vector<std::string> strings{"/proc/self/exe", "--child", scenario};
+  std::vector<std::string> strings{self_path(), "--child", scenario};
   strings.insert(strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int error = posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), environ);
-  if (error != 0) throw std::runtime_error("posix_spawn failed: " + std::to_string(error));
-  id_ = static_cast<long>(pid);
+  id_ = spawn(std::move(strings), false);
   running_ = true;
+}
+
+ChildProcess ChildProcess::start_command(const Arguments& command) {
+  ChildProcess child;
+  child.id_ = spawn(command, true);
+  child.running_ = true;
+  return child;
+}
+
+bool ChildProcess::wait_until_stopped() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (running_ && std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    const pid_t found = waitpid(static_cast<pid_t>(id_), &status, WNOHANG | WUNTRACED);
+    if (found == -1 && errno != EINTR) return false;
+    if (found > 0) {
+      if (WIFSTOPPED(status)) return true;
+      running_ = false;
+      exit_code_ = exit_code_of(status);
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return false;
+}
+
+void ChildProcess::resume() {
+  if (running_) ::kill(static_cast<pid_t>(id_), SIGCONT);
 }
 
 int ChildProcess::wait() {
@@ -144,7 +282,7 @@ int ChildProcess::wait() {
   while (waitpid(static_cast<pid_t>(id_), &status, 0) == -1) {
   }
   running_ = false;
-  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  exit_code_ = exit_code_of(status);
   return exit_code_;
 }
 

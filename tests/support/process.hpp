@@ -3,6 +3,7 @@
 #ifndef NAMEDSHM_TESTS_PROCESS_HPP
 #define NAMEDSHM_TESTS_PROCESS_HPP
 
+#include <cstddef>      // std::size_t, counts of handles and views
 #include <string>       // std::string
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector, a child's arguments
@@ -14,6 +15,24 @@ long current_pid();
 
 /// "nshm-test-<pid>-<counter>-<tag>": never the same twice in a run, never shared by two runs.
 std::string unique_name(std::string_view tag);
+
+/// True if this Windows binary runs under Wine (ntdll exports wine_get_version); false on
+/// POSIX. For the few places where Wine is known to differ from Windows.
+bool running_under_wine();
+
+/// Descriptors (POSIX: the entries of /proc/self/fd) or handles (Windows) this process has
+/// open. A leak check compares two counts taken while nothing else opens or closes any.
+std::size_t open_handle_count();
+
+/// Views of shared memory this process has mapped (POSIX: /dev/shm lines of /proc/self/maps;
+/// Windows: MEM_MAPPED allocations). For leak checks, as open_handle_count().
+std::size_t mapped_view_count();
+
+#if !defined(_WIN32)
+/// POSIX: the path of this test binary, for a launcher (see ChildProcess::start_command) that
+/// runs it again as `<path> --child <scenario> <args...>`.
+std::string self_path();
+#endif
 
 /// What a child scenario receives: the arguments after its name.
 using Arguments = std::vector<std::string>;
@@ -49,7 +68,20 @@ class ChildProcess {
   /// Ends the child at once (SIGKILL, TerminateProcess).
   void kill();
 
+#if !defined(_WIN32)
+  /// POSIX: starts `command` (its program looked up in PATH) instead of this binary, e.g. a
+  /// launcher that changes the child's environment and then runs `self_path() --child ...`.
+  static ChildProcess start_command(const Arguments& command);
+  /// POSIX: waits (60 s at most) until the child is stopped, e.g. by raise(SIGSTOP); false if
+  /// it ended instead (wait() then gives its exit code) or did not stop in time.
+  bool wait_until_stopped();
+  /// POSIX: lets a stopped child go on (SIGCONT).
+  void resume();
+#endif
+
  private:
+  ChildProcess() = default;
+
   long id_ = 0;              // pid_t on POSIX
   void* process_ = nullptr;  // HANDLE on Windows
   bool running_ = false;
