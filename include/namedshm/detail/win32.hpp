@@ -85,8 +85,10 @@ inline void fail_with_last_error(Status& status, const char* why = nullptr) noex
 /// Explains the two errors that puzzle users of named sections most.
 inline const char* hint_for(DWORD error, const NameParts& name, bool creating) noexcept {
   if (error == ERROR_ACCESS_DENIED && creating && name.scope == Scope::global) {
+    // The OS does not say which of the two it was; both are common, so name both.
     return "creating a Global\\ object needs the SeCreateGlobalPrivilege privilege (services and "
-           "administrators have it); use Local\\ for one session";
+           "administrators have it; use Local\\ for one session), or the object exists and its "
+           "security descriptor refuses you";
   }
   if (error == ERROR_INVALID_HANDLE) return "the name belongs to another kind of object (an event, mutex, ...)";
   return nullptr;
@@ -172,6 +174,8 @@ class Security {
   Security() = default;
   Security(const Security&) = delete;
   Security& operator=(const Security&) = delete;
+  Security(Security&&) = delete;
+  Security& operator=(Security&&) = delete;
   ~Security() {
     if (descriptor_ != nullptr) ::LocalFree(descriptor_);
   }
