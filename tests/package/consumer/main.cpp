@@ -1,0 +1,25 @@
+// A user's program: create a region, read it back through a second, read-only mapping.
+#include <namedshm/namedshm.hpp>
+
+#include <cstdio>   // std::printf
+#include <cstring>  // std::strcmp, std::strcpy
+#include <string>   // std::to_string, a name unique to this run
+
+#if defined(_WIN32)
+#  include <process.h>  // _getpid
+#  define NAMEDSHM_CONSUMER_PID _getpid()
+#else
+#  include <unistd.h>  // getpid
+#  define NAMEDSHM_CONSUMER_PID getpid()
+#endif
+
+int main() {
+  const std::string name = "Local\\namedshm-consumer-" + std::to_string(NAMEDSHM_CONSUMER_PID);
+  auto writer = namedshm::SharedRegion::create(name, 4096);
+  std::strcpy(writer.array<char>(0, 32).data(), "hello from a consumer");
+  const auto reader = namedshm::ReadOnlyRegion::open(name);
+  if (std::strcmp(reader.array<char>(0, 32).data(), "hello from a consumer") != 0) return 1;
+  std::printf("consumer ok: %s, namedshm %d.%d.%d\n", NAMEDSHM_CONSUME, NAMEDSHM_VERSION_MAJOR,
+              NAMEDSHM_VERSION_MINOR, NAMEDSHM_VERSION_PATCH);
+  return 0;
+}
