@@ -7,7 +7,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$NAMEDSHM_ROOT"
 
-all_stages=(gcc clang mingw-wine gcc-catch2-v3 asan tsan valgrind fuzz)
+all_stages=(style docs gcc clang mingw-wine gcc-catch2-v3 asan tsan valgrind fuzz)
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=("${all_stages[@]}")
 
@@ -131,6 +131,28 @@ run_fuzzers() {
   done
 }
 
+# run_check NAME COMMAND...: one pass or one failure for a command that is a check in itself.
+run_check() {
+  local name=$1
+  shift
+  log "$name"
+  if "$@" >"build/$name.log" 2>&1; then
+    passed=$((passed + 1))
+  else
+    tail -40 "build/$name.log"
+    echo "$name: FAILED (build/$name.log)"
+    failed=$((failed + 1))
+  fi
+}
+
+# build_docs: the Doxygen API reference, which fails on any warning (an undocumented public
+# entity, a broken reference).
+build_docs() {
+  install_missing doxygen &&
+    cmake -S . -B build/docs -G Ninja -DNAMEDSHM_BUILD_DOCS=ON -DBUILD_TESTING=OFF -DNAMEDSHM_BUILD_EXAMPLES=OFF &&
+    cmake --build build/docs --target namedshm_docs
+}
+
 mkdir -p build
 for stage in "${stages[@]}"; do
   stage_started=$SECONDS
@@ -145,6 +167,8 @@ for stage in "${stages[@]}"; do
       ;;
     gcc | clang | mingw-wine | asan | tsan) run_preset "$stage" ;;
     valgrind) run_valgrind ;;
+    style) run_check style scripts/check-style.sh ;;
+    docs) run_check docs build_docs ;;
     fuzz) run_fuzzers ;;
     *) echo "unknown stage $stage (stages: ${all_stages[*]})"; failed=$((failed + 1)) ;;
   esac

@@ -95,12 +95,16 @@ class Name {
   /// by the operation that receives the name.
   template <class Text, std::enable_if_t<std::is_convertible_v<const Text&, std::wstring_view>, int> = 0>
   Name(const Text& name) {  // NOLINT(google-explicit-constructor): a parameter type
-    well_formed_ = detail::wide_to_utf8(std::wstring_view(name), converted_);
+    // Assigned here, not in the initializer list: clang's -Wuninitialized misreads a member
+    // initializer that writes converted_ as a read of it.
+    well_formed_ = detail::wide_to_utf8(std::wstring_view(name), converted_);  // NOLINT(*-prefer-member-initializer)
     utf8_ = converted_;
   }
 
   Name(const Name&) = delete;
   Name& operator=(const Name&) = delete;
+  Name(Name&&) = delete;
+  Name& operator=(Name&&) = delete;
   ~Name() = default;
 
   /// The name in UTF-8 (ill-formed wide text shows U+FFFD). Does not throw.
@@ -160,24 +164,32 @@ inline constexpr bool is_shareable_v =
 template <class T>
 class Span {
  public:
-  using element_type = T;
-  using value_type = std::remove_cv_t<T>;
-  using size_type = std::size_t;
-  using pointer = T*;
-  using reference = T&;
-  using iterator = T*;
+  using element_type = T;                  ///< `T`, const-qualified in a read-only view
+  using value_type = std::remove_cv_t<T>;  ///< `T` without const
+  using size_type = std::size_t;           ///< the type of sizes and indexes
+  using pointer = T*;                      ///< a pointer to an element
+  using reference = T&;                    ///< a reference to an element
+  using iterator = T*;                     ///< contiguous iterator: a plain pointer
 
+  /// An empty span. Does not throw.
   constexpr Span() noexcept = default;
+  /// `size` elements from `data`. Does not throw.
   constexpr Span(T* data, std::size_t size) noexcept : data_(data), size_(size) {}
   /// Span<T> converts to Span<const T>.
   template <class U, std::enable_if_t<std::is_convertible_v<U (*)[], T (*)[]>, int> = 0>
   constexpr Span(const Span<U>& other) noexcept : data_(other.data()), size_(other.size()) {}
 
+  /// The first element. Does not throw.
   constexpr T* data() const noexcept { return data_; }
+  /// The number of elements. Does not throw.
   constexpr std::size_t size() const noexcept { return size_; }
+  /// The number of bytes. Does not throw.
   constexpr std::size_t size_bytes() const noexcept { return size_ * sizeof(T); }
+  /// True if there are no elements. Does not throw.
   constexpr bool empty() const noexcept { return size_ == 0; }
+  /// An iterator to the first element. Does not throw.
   constexpr T* begin() const noexcept { return data_; }
+  /// An iterator past the last element. Does not throw.
   constexpr T* end() const noexcept { return data_ + size_; }
   /// Unchecked in release builds, like std::span; `index < size()` is the caller's duty.
   constexpr T& operator[](std::size_t index) const noexcept {
@@ -538,12 +550,14 @@ using ReadOnlyRegion = BasicRegion<Access::read_only>;
 
 }  // namespace namedshm
 
+/// @cond INTERNAL
 #if NAMEDSHM_HAS_STD_SPAN
 // A Span points into a region, not into itself: std::span may be made from a temporary one.
-namespace std::ranges {
+namespace std::ranges {  // NOLINT(cert-dcl58-cpp): [range.range] invites this specialisation
 template <class T>
 inline constexpr bool enable_borrowed_range<namedshm::Span<T>> = true;
 }  // namespace std::ranges
 #endif
+/// @endcond
 
 #endif  // NAMEDSHM_NAMEDSHM_HPP

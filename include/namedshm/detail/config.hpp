@@ -39,7 +39,7 @@
 
 /// Checks a precondition whose violation is a bug in the caller, not bad input.
 #ifndef NAMEDSHM_ASSERT
-#  define NAMEDSHM_ASSERT(condition, message) assert((condition) && message)
+#  define NAMEDSHM_ASSERT(condition, message) assert((condition) && (message))
 #endif
 
 #endif  // NAMEDSHM_DETAIL_CONFIG_HPP

@@ -109,14 +109,14 @@ constexpr NameCheck check_name(std::string_view name) noexcept {
     return reject(std::errc::filename_too_long, "the name is longer than 255 bytes after its prefix");
   }
   if (parts.object == "." || parts.object == "..") {
-    return reject(std::errc::invalid_argument, "the name cannot be \".\" or \"..\"");
+    return reject(std::errc::invalid_argument, R"(the name cannot be "." or "..")");
   }
   for (const char c : parts.object) {
     if (c == '\0') return reject(std::errc::invalid_argument, "the name contains a NUL character");
     if (c == '/') return reject(std::errc::invalid_argument, "the name contains '/'");
     if (c == '\\') {
       return reject(std::errc::invalid_argument,
-                    "the name contains '\\' after its prefix (only Local\\ and Global\\ are prefixes)");
+                    R"(the name contains '\' after its prefix (only Local\ and Global\ are prefixes))");
     }
   }
   if (!is_valid_utf8(parts.object)) return reject(std::errc::invalid_argument, "the name is not valid UTF-8");
