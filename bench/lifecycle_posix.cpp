@@ -1,0 +1,568 @@
+// namedshm benchmarks, POSIX: the lifecycle of a region (create, open, open-or-create; each
+// with map, unmap and close), its cost against the region's size, the first touch of a page,
+// and the price of each single system call involved. Every namedshm benchmark has a baseline
+// in the same run: the raw calls as a careful programmer writes them by hand, those calls plus
+// each safety step namedshm adds, and Boost.Interprocess (shared_memory_object +
+// mapped_region) where CMake found it.
+// SPDX-License-Identifier: MIT
+#include <fcntl.h>         // O_* flags
+#include <sys/file.h>      // flock
+#include <sys/mman.h>      // shm_open, shm_unlink, mmap, munmap
+#include <sys/resource.h>  // getrlimit
+#include <sys/stat.h>      // fstat, fchmod
+#include <sys/statvfs.h>   // fstatvfs
+#include <time.h>          // clock_gettime(CLOCK_THREAD_CPUTIME_ID), the timing of first touches
+#include <unistd.h>        // ftruncate, close, sysconf
+
+#include <benchmark/benchmark.h>
+
+#include <cerrno>        // errno
+#include <cstddef>       // std::size_t
+#include <cstdint>       // std::int64_t, benchmark arguments
+#include <exception>     // std::exception
+#include <string>        // std::string
+#include <system_error>  // std::error_code
+
+#include <namedshm/namedshm.hpp>
+
+#include "common.hpp"  // bench::unique_name, bench::fail, sizes
+
+#if NAMEDSHM_BENCH_HAVE_BOOST
+#  include <boost/interprocess/mapped_region.hpp>         // mapped_region
+#  include <boost/interprocess/shared_memory_object.hpp>  // shared_memory_object
+#endif
+
+namespace {
+
+using bench::gib;
+using bench::kib;
+using bench::mib;
+
+/// The safety steps that namedshm takes beyond the plain calls, each measurable on its own.
+enum Step : unsigned {
+  plain = 0,
+  lock = 1U << 0U,    ///< flock(LOCK_SH) + fstat: the "in use" marker, and a removed-meanwhile check
+  mode = 1U << 1U,    ///< fchmod: the umask cannot narrow the mode
+  room = 1U << 2U,    ///< getrlimit(RLIMIT_FSIZE) + fstatvfs: refuse a size that would SIGBUS later
+  verify = 1U << 3U,  ///< before shm_unlink: fstat + shm_open + fstat + close, "is the name still ours?"
+  all = lock | mode | room | verify,
+};
+
+/// The call that failed in a raw cycle and its errno.
+struct Failure {
+  const char* call = "";
+  int error = 0;
+};
+
+/// "/name", shm_open's form.
+std::string shm_name(const std::string& object) { return "/" + object; }
+
+/// Takes the shared lock as namedshm does: flock, then fstat to see whether the object was
+/// removed meanwhile.
+bool lock_shared(int fd) noexcept {
+  struct stat info {};
+  return ::flock(fd, LOCK_SH) == 0 && ::fstat(fd, &info) == 0 && info.st_nlink != 0;
+}
+
+/// shm_unlink, after checking (as namedshm does) that the name still refers to `fd`'s object.
+void unlink_if_same(const char* name, int fd) noexcept {
+  struct stat ours {};
+  struct stat theirs {};
+  if (::fstat(fd, &ours) != 0) return;
+  const int other = ::shm_open(name, O_RDONLY, 0);
+  if (other == -1) return;
+  const bool same = ::fstat(other, &theirs) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+  ::close(other);
+  if (same) ::shm_unlink(name);
+}
+
+/// One create + map + unmap + close + unlink with the raw calls, plus the given safety steps.
+template <unsigned Steps>
+bool raw_create_cycle(const char* name, std::size_t size, Failure& failure) noexcept {
+  const int fd = ::shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (fd == -1) {
+    failure = {"shm_open", errno};
+    return false;
+  }
+  const auto abandon = [&](const char* call) {
+    failure = {call, errno};
+    ::shm_unlink(name);
+    ::close(fd);
+    return false;
+  };
+  if constexpr ((Steps & lock) != 0U) {
+    if (!lock_shared(fd)) return abandon("flock");
+  }
+  if constexpr ((Steps & mode) != 0U) {
+    if (::fchmod(fd, 0600) != 0) return abandon("fchmod");
+  }
+  if constexpr ((Steps & room) != 0U) {
+    struct rlimit limit {};
+    struct statvfs space {};
+    if (::getrlimit(RLIMIT_FSIZE, &limit) != 0 || ::fstatvfs(fd, &space) != 0) return abandon("fstatvfs");
+    if (limit.rlim_cur != RLIM_INFINITY && size > limit.rlim_cur) return abandon("getrlimit");
+    if (size > static_cast<std::size_t>(space.f_bavail) * space.f_frsize) {
+      errno = ENOSPC;
+      return abandon("fstatvfs");
+    }
+  }
+  if (::ftruncate(fd, static_cast<off_t>(size)) != 0) return abandon("ftruncate");
+  void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (address == MAP_FAILED) return abandon("mmap");
+  benchmark::DoNotOptimize(address);
+  ::munmap(address, size);
+  if constexpr ((Steps & verify) != 0U) {
+    unlink_if_same(name, fd);
+  } else {
+    ::shm_unlink(name);
+  }
+  ::close(fd);
+  return true;
+}
+
+/// One open + map + unmap + close of an existing object, learning its size with fstat.
+template <unsigned Steps>
+bool raw_open_cycle(const char* name, Failure& failure) noexcept {
+  const int fd = ::shm_open(name, O_RDWR, 0);
+  if (fd == -1) {
+    failure = {"shm_open", errno};
+    return false;
+  }
+  const auto abandon = [&](const char* call) {
+    failure = {call, errno};
+    ::close(fd);
+    return false;
+  };
+  if constexpr ((Steps & lock) != 0U) {
+    if (!lock_shared(fd)) return abandon("flock");
+  }
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) return abandon("fstat");
+  const auto size = static_cast<std::size_t>(info.st_size);
+  void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (address == MAP_FAILED) return abandon("mmap");
+  benchmark::DoNotOptimize(address);
+  ::munmap(address, size);
+  ::close(fd);
+  return true;
+}
+
+/// Open-or-create of a name that exists, as careful code writes it: an exclusive create (so it
+/// knows whether it created), then on EEXIST an open, fstat, a size check and the mapping.
+template <unsigned Steps>
+bool raw_open_or_create_cycle(const char* name, std::size_t size, Failure& failure) noexcept {
+  int fd = ::shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (fd != -1 || errno != EEXIST) {  // this benchmark always finds the object in place
+    if (fd != -1) ::close(fd);
+    failure = {"shm_open(O_EXCL)", fd != -1 ? EINVAL : errno};
+    return false;
+  }
+  fd = ::shm_open(name, O_RDWR, 0);
+  if (fd == -1) {
+    failure = {"shm_open", errno};
+    return false;
+  }
+  const auto abandon = [&](const char* call) {
+    failure = {call, errno};
+    ::close(fd);
+    return false;
+  };
+  if constexpr ((Steps & lock) != 0U) {
+    if (!lock_shared(fd)) return abandon("flock");
+  }
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) return abandon("fstat");
+  const auto existing = static_cast<std::size_t>(info.st_size);
+  if (existing < size) {
+    errno = EINVAL;
+    return abandon("size check");
+  }
+  void* address = ::mmap(nullptr, existing, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (address == MAP_FAILED) return abandon("mmap");
+  benchmark::DoNotOptimize(address);
+  ::munmap(address, existing);
+  ::close(fd);
+  return true;
+}
+
+/// An object that exists for the whole benchmark (made with the raw calls, not namedshm).
+class ExistingObject {
+ public:
+  ExistingObject(benchmark::State& state, std::size_t size) : object_(bench::unique_name()), path_(shm_name(object_)) {
+    const int fd = ::shm_open(path_.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd == -1 || ::ftruncate(fd, static_cast<off_t>(size)) != 0) {
+      bench::fail(state, "creating the object to open", errno);
+    } else {
+      ready_ = true;
+    }
+    if (fd != -1) ::close(fd);
+  }
+  ExistingObject(const ExistingObject&) = delete;
+  ExistingObject& operator=(const ExistingObject&) = delete;
+  ~ExistingObject() { ::shm_unlink(path_.c_str()); }
+
+  bool ready() const noexcept { return ready_; }
+  /// The name for namedshm and Boost.
+  const std::string& object() const noexcept { return object_; }
+  /// The name for shm_open.
+  const char* path() const noexcept { return path_.c_str(); }
+
+ private:
+  std::string object_;
+  std::string path_;
+  bool ready_ = false;
+};
+
+// ---- create + map + unmap + close (+ unlink) ----
+
+template <unsigned Steps>
+void create_raw(benchmark::State& state) {
+  const std::string name = shm_name(bench::unique_name());
+  const std::size_t size = bench::size_of(state);
+  Failure failure;
+  for (auto _ : state) {
+    if (!raw_create_cycle<Steps>(name.c_str(), size, failure)) {
+      bench::fail(state, failure.call, failure.error);
+      break;
+    }
+  }
+}
+
+void create_namedshm(benchmark::State& state, namedshm::Backing backing) {
+  const std::string name = bench::unique_name();
+  const std::size_t size = bench::size_of(state);
+  namedshm::CreateOptions options;
+  options.backing = backing;
+  std::error_code ec;
+  for (auto _ : state) {
+    const auto region = namedshm::SharedRegion::create(name, size, options, ec);
+    if (ec) {
+      bench::fail(state, "namedshm create", ec);
+      break;
+    }
+    benchmark::DoNotOptimize(region.data());
+  }
+}
+
+// ---- open + map + unmap + close ----
+
+template <unsigned Steps>
+void open_raw(benchmark::State& state) {
+  const ExistingObject object(state, bench::size_of(state));
+  Failure failure;
+  if (object.ready()) {
+    for (auto _ : state) {
+      if (!raw_open_cycle<Steps>(object.path(), failure)) {
+        bench::fail(state, failure.call, failure.error);
+        break;
+      }
+    }
+  }
+}
+
+void open_namedshm(benchmark::State& state) {
+  const ExistingObject object(state, bench::size_of(state));
+  std::error_code ec;
+  if (object.ready()) {
+    for (auto _ : state) {
+      const auto region = namedshm::SharedRegion::open(object.object(), ec);
+      if (ec) {
+        bench::fail(state, "namedshm open", ec);
+        break;
+      }
+      benchmark::DoNotOptimize(region.data());
+    }
+  }
+}
+
+// ---- open-or-create of a name that exists ----
+
+template <unsigned Steps>
+void open_or_create_raw(benchmark::State& state) {
+  const std::size_t size = bench::size_of(state);
+  const ExistingObject object(state, size);
+  Failure failure;
+  if (object.ready()) {
+    for (auto _ : state) {
+      if (!raw_open_or_create_cycle<Steps>(object.path(), size, failure)) {
+        bench::fail(state, failure.call, failure.error);
+        break;
+      }
+    }
+  }
+}
+
+void open_or_create_namedshm(benchmark::State& state) {
+  const std::size_t size = bench::size_of(state);
+  const ExistingObject object(state, size);
+  std::error_code ec;
+  if (object.ready()) {
+    for (auto _ : state) {
+      const auto region = namedshm::SharedRegion::open_or_create(object.object(), size, ec);
+      if (ec || region.created()) {
+        bench::fail(state, "namedshm open_or_create", ec ? ec : std::make_error_code(std::errc::file_exists));
+        break;
+      }
+      benchmark::DoNotOptimize(region.data());
+    }
+  }
+}
+
+#if NAMEDSHM_BENCH_HAVE_BOOST
+namespace bip = boost::interprocess;
+
+// Boost's own idiom: the object, truncate() for a new one, a mapped_region of all of it (it
+// learns the size with fstat), and remove() by name. Permissions 0600, as the others use.
+void create_boost(benchmark::State& state) {
+  const std::string name = bench::unique_name();
+  const std::size_t size = bench::size_of(state);
+  try {
+    for (auto _ : state) {
+      {
+        bip::shared_memory_object object(bip::create_only, name.c_str(), bip::read_write, bip::permissions(0600));
+        object.truncate(static_cast<bip::offset_t>(size));
+        const bip::mapped_region view(object, bip::read_write);
+        benchmark::DoNotOptimize(view.get_address());
+      }
+      bip::shared_memory_object::remove(name.c_str());
+    }
+  } catch (const std::exception& error) {
+    bip::shared_memory_object::remove(name.c_str());
+    state.SkipWithError(error.what());
+  }
+}
+
+void open_boost(benchmark::State& state) {
+  const ExistingObject object(state, bench::size_of(state));
+  if (!object.ready()) return;
+  try {
+    for (auto _ : state) {
+      const bip::shared_memory_object shm(bip::open_only, object.object().c_str(), bip::read_write);
+      const bip::mapped_region view(shm, bip::read_write);
+      benchmark::DoNotOptimize(view.get_address());
+    }
+  } catch (const std::exception& error) {
+    state.SkipWithError(error.what());
+  }
+}
+
+void open_or_create_boost(benchmark::State& state) {
+  const ExistingObject object(state, bench::size_of(state));
+  if (!object.ready()) return;
+  try {
+    for (auto _ : state) {
+      const bip::shared_memory_object shm(bip::open_or_create, object.object().c_str(), bip::read_write,
+                                          bip::permissions(0600));
+      const bip::mapped_region view(shm, bip::read_write);
+      benchmark::DoNotOptimize(view.get_address());
+    }
+  } catch (const std::exception& error) {
+    state.SkipWithError(error.what());
+  }
+}
+#endif
+
+// ---- the price of one system call, to attribute the differences above ----
+
+/// Calls `call(fd, name)` in the timed loop, on a descriptor of an existing 4 KiB object.
+template <class Call>
+void one_call(benchmark::State& state, Call call) {
+  const ExistingObject object(state, 4 * kib);
+  const int fd = object.ready() ? ::shm_open(object.path(), O_RDWR, 0) : -1;
+  if (fd == -1) {
+    if (object.ready()) bench::fail(state, "shm_open", errno);
+    return;
+  }
+  for (auto _ : state) {
+    if (!call(fd, object.path())) {
+      bench::fail(state, "the call", errno);
+      break;
+    }
+  }
+  ::close(fd);
+}
+
+bool call_fstat(int fd, const char* /*name*/) noexcept {
+  struct stat info {};
+  return ::fstat(fd, &info) == 0;
+}
+bool call_flock(int fd, const char* /*name*/) noexcept { return ::flock(fd, LOCK_SH) == 0; }
+bool call_fchmod(int fd, const char* /*name*/) noexcept { return ::fchmod(fd, 0600) == 0; }
+bool call_getrlimit(int /*fd*/, const char* /*name*/) noexcept {
+  struct rlimit limit {};
+  return ::getrlimit(RLIMIT_FSIZE, &limit) == 0;
+}
+bool call_fstatvfs(int fd, const char* /*name*/) noexcept {
+  struct statvfs space {};
+  return ::fstatvfs(fd, &space) == 0;
+}
+bool call_shm_open_close(int /*fd*/, const char* name) noexcept {
+  const int other = ::shm_open(name, O_RDONLY, 0);
+  if (other == -1) return false;
+  ::close(other);
+  return true;
+}
+
+// ---- first touch: the page faults that creation defers ----
+
+/// This thread's CPU time, user and kernel (where page faults are handled), in seconds.
+double thread_cpu_seconds() noexcept {
+  timespec now{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+/// Creates a region with `create` (returning its address), writes one byte in every page and
+/// times only the writes (in CPU time, as the other native numbers are judged): the cost a
+/// program pays when it first uses the memory.
+template <class Create>
+void first_touch(benchmark::State& state, Create create) {
+  const std::size_t size = bench::size_of(state);
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  for (auto _ : state) {
+    auto region = create(size);
+    if (!region) {
+      state.SkipWithError("creating the region failed");
+      break;
+    }
+    auto* bytes = static_cast<unsigned char*>(region.address());
+    const double start = thread_cpu_seconds();
+    for (std::size_t offset = 0; offset < size; offset += page) bytes[offset] = 1;
+    benchmark::ClobberMemory();
+    state.SetIterationTime(thread_cpu_seconds() - start);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(size / page));
+  state.counters["pages"] = static_cast<double>(size / page);
+}
+
+/// A raw region for first_touch: shm_open + ftruncate + mmap, undone by the destructor.
+class RawRegion {
+ public:
+  explicit RawRegion(std::size_t size) : name_(shm_name(bench::unique_name())), size_(size) {
+    fd_ = ::shm_open(name_.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd_ == -1) return;
+    if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return;
+    void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+    if (address != MAP_FAILED) address_ = address;
+  }
+  RawRegion(const RawRegion&) = delete;
+  RawRegion& operator=(const RawRegion&) = delete;
+  ~RawRegion() {
+    if (address_ != nullptr) ::munmap(address_, size_);
+    if (fd_ != -1) {
+      ::shm_unlink(name_.c_str());
+      ::close(fd_);
+    }
+  }
+  explicit operator bool() const noexcept { return address_ != nullptr; }
+  void* address() const noexcept { return address_; }
+
+ private:
+  std::string name_;
+  std::size_t size_;
+  int fd_ = -1;
+  void* address_ = nullptr;
+};
+
+/// A namedshm region for first_touch.
+class NamedRegion {
+ public:
+  NamedRegion(std::size_t size, namedshm::Backing backing) {
+    namedshm::CreateOptions options;
+    options.backing = backing;
+    std::error_code ec;
+    region_ = namedshm::SharedRegion::create(bench::unique_name(), size, options, ec);
+  }
+  explicit operator bool() const noexcept { return region_.valid(); }
+  void* address() const noexcept { return region_.data(); }
+
+ private:
+  namedshm::SharedRegion region_;
+};
+
+// ---- registration ----
+
+/// The lifecycle sizes of the issue: a page, and 1 GiB that is never touched.
+void lifecycle_sizes(benchmark::internal::Benchmark* b) {
+  b->Arg(static_cast<std::int64_t>(4 * kib))->Arg(static_cast<std::int64_t>(gib))->UseRealTime();
+}
+
+/// 4 KiB to `largest`, in steps of 4x.
+void scaling_sizes(benchmark::internal::Benchmark* b, std::size_t largest) {
+  for (std::size_t size = 4 * kib; size <= largest; size *= 4) b->Arg(static_cast<std::int64_t>(size));
+  b->UseRealTime();
+}
+constexpr std::size_t largest_sparse = 64 * gib;
+
+// NOLINTBEGIN(cert-err58-cpp): registration objects, as Google Benchmark's macros make them
+BENCHMARK_TEMPLATE(create_raw, plain)->Name("create/raw")->Apply(lifecycle_sizes);
+BENCHMARK_TEMPLATE(create_raw, lock)->Name("create/raw+lock")->Apply(lifecycle_sizes);
+BENCHMARK_TEMPLATE(create_raw, mode)->Name("create/raw+mode")->Apply(lifecycle_sizes);
+BENCHMARK_TEMPLATE(create_raw, room)->Name("create/raw+room")->Apply(lifecycle_sizes);
+BENCHMARK_TEMPLATE(create_raw, verify)->Name("create/raw+verify")->Apply(lifecycle_sizes);
+BENCHMARK_TEMPLATE(create_raw, all)->Name("create/raw+all")->Apply(lifecycle_sizes);
+BENCHMARK_CAPTURE(create_namedshm, checked, namedshm::Backing::checked)
+    ->Name("create/namedshm")
+    ->Apply(lifecycle_sizes);
+BENCHMARK_CAPTURE(create_namedshm, sparse, namedshm::Backing::sparse)
+    ->Name("create/namedshm-sparse")
+    ->Apply(lifecycle_sizes);
+
+BENCHMARK_TEMPLATE(open_raw, plain)->Name("open/raw")->Apply(lifecycle_sizes);
+BENCHMARK_TEMPLATE(open_raw, lock)->Name("open/raw+lock")->Apply(lifecycle_sizes);
+BENCHMARK(open_namedshm)->Name("open/namedshm")->Apply(lifecycle_sizes);
+
+BENCHMARK_TEMPLATE(open_or_create_raw, plain)->Name("open_or_create/raw")->Apply(lifecycle_sizes);
+BENCHMARK_TEMPLATE(open_or_create_raw, lock)->Name("open_or_create/raw+lock")->Apply(lifecycle_sizes);
+BENCHMARK(open_or_create_namedshm)->Name("open_or_create/namedshm")->Apply(lifecycle_sizes);
+
+#if NAMEDSHM_BENCH_HAVE_BOOST
+BENCHMARK(create_boost)->Name("create/boost")->Apply(lifecycle_sizes);
+BENCHMARK(open_boost)->Name("open/boost")->Apply(lifecycle_sizes);
+BENCHMARK(open_or_create_boost)->Name("open_or_create/boost")->Apply(lifecycle_sizes);
+#endif
+
+// Size scaling: create + map + unmap + close from 4 KiB to 64 GiB, pages never touched. Above
+// the free space of /dev/shm only Backing::sparse (and code without a free-space check) can
+// create at all, so the default namedshm stops at 16 GiB; `reserved` allocates every page, as
+// newer Boost releases do in truncate() (posix_fallocate), so it stops at 1 GiB.
+BENCHMARK_TEMPLATE(create_raw, plain)->Name("scale/raw")->Apply([](auto* b) { scaling_sizes(b, largest_sparse); });
+BENCHMARK_CAPTURE(create_namedshm, checked, namedshm::Backing::checked)->Name("scale/namedshm")->Apply([](auto* b) {
+  scaling_sizes(b, 16 * gib);
+});
+BENCHMARK_CAPTURE(create_namedshm, sparse, namedshm::Backing::sparse)
+    ->Name("scale/namedshm-sparse")
+    ->Apply([](auto* b) { scaling_sizes(b, largest_sparse); });
+BENCHMARK_CAPTURE(create_namedshm, reserved, namedshm::Backing::reserved)
+    ->Name("scale/namedshm-reserved")
+    ->Apply([](auto* b) { scaling_sizes(b, gib); });
+#if NAMEDSHM_BENCH_HAVE_BOOST
+BENCHMARK(create_boost)->Name("scale/boost")->Apply([](auto* b) { scaling_sizes(b, largest_sparse); });
+#endif
+
+BENCHMARK_CAPTURE(one_call, fstat, call_fstat)->Name("syscall/fstat")->UseRealTime();
+BENCHMARK_CAPTURE(one_call, flock, call_flock)->Name("syscall/flock")->UseRealTime();
+BENCHMARK_CAPTURE(one_call, fchmod, call_fchmod)->Name("syscall/fchmod")->UseRealTime();
+BENCHMARK_CAPTURE(one_call, getrlimit, call_getrlimit)->Name("syscall/getrlimit")->UseRealTime();
+BENCHMARK_CAPTURE(one_call, fstatvfs, call_fstatvfs)->Name("syscall/fstatvfs")->UseRealTime();
+BENCHMARK_CAPTURE(one_call, shm_open_close, call_shm_open_close)->Name("syscall/shm_open+close")->UseRealTime();
+
+// First touch of every page of 64 MiB, timed (CPU time) without the creation.
+void touch_sizes(benchmark::internal::Benchmark* b) {
+  b->Arg(static_cast<std::int64_t>(64 * mib))->UseManualTime()->Unit(benchmark::kMillisecond);
+}
+BENCHMARK_CAPTURE(first_touch, raw, [](std::size_t size) { return RawRegion(size); })
+    ->Name("touch/raw")
+    ->Apply(touch_sizes);
+BENCHMARK_CAPTURE(first_touch, namedshm, [](std::size_t size) { return NamedRegion(size, namedshm::Backing::checked); })
+    ->Name("touch/namedshm")
+    ->Apply(touch_sizes);
+BENCHMARK_CAPTURE(first_touch, reserved,
+                  [](std::size_t size) { return NamedRegion(size, namedshm::Backing::reserved); })
+    ->Name("touch/namedshm-reserved")
+    ->Apply(touch_sizes);
+// NOLINTEND(cert-err58-cpp)
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,482 @@
+#!/usr/bin/env python3
+"""Turns the benchmarks' JSON into namedshm's published results (scripts/bench.sh runs it).
+
+    report.py native  --work DIR --results bench/results --readme bench/README.md ...
+    report.py windows --work DIR --results bench/results --readme bench/README.md ...
+
+Reads DIR/lifecycle.json and DIR/typed.json (Google Benchmark, one row per repetition) and,
+natively, DIR/callgrind.FUNCTION.out. Writes RESULTS/PLATFORM.json (every repetition, the
+machine and every comparison), RESULTS/PLATFORM.md (the tables) and, natively,
+RESULTS/scaling.dat for the plot; then puts the tables into the README between its markers.
+
+A ratio "A / B" is the median of all pairwise ratios a_i / b_j of the repetitions of A and B,
+with their interquartile range as the spread; "fastest ÷ fastest" divides the two minima (noise
+on a shared machine only ever adds time). A target is met if the median ratio meets it, "within
+noise" if only the lower quartile does, and missed if even the lower quartile misses it. Repetitions are randomly interleaved, so both
+sides saw the same machine. Python 3 standard library only.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import statistics
+import sys
+
+UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+KIB, MIB, GIB = 1024, 1024**2, 1024**3
+
+
+def size_label(size):
+    for unit, label in ((GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")):
+        if size >= unit and size % unit == 0:
+            return f"{size // unit} {label}"
+    return f"{size} B"
+
+
+def load_runs(path):
+    """{'create/raw/4096': {'real': [ns...], 'cpu': [ns...], 'items': ..., 'error': ...}}"""
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    runs = {}
+    for row in data["benchmarks"]:
+        name = re.sub(r"/(real|manual)_time$", "", row.get("run_name", row["name"]))
+        run = runs.setdefault(name, {"real": [], "cpu": []})
+        if row.get("error_occurred"):
+            run["error"] = row.get("error_message", "failed")
+            continue
+        if row.get("run_type", "iteration") != "iteration":
+            continue
+        scale = UNIT_NS[row.get("time_unit", "ns")]
+        run["real"].append(row["real_time"] * scale)
+        run["cpu"].append(row["cpu_time"] * scale)
+        for counter in ("pages",):
+            if counter in row:
+                run[counter] = row[counter]
+    return data.get("context", {}), runs
+
+
+def quartiles(values):
+    if len(values) == 1:
+        return values[0], values[0], values[0]
+    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q2, q3
+
+
+def ratio(runs, a, b, basis):
+    """Median and IQR of all pairwise ratios of A's and B's repetitions, or None."""
+    if a not in runs or b not in runs or not runs[a][basis] or not runs[b][basis]:
+        return None
+    pairs = [x / y for x in runs[a][basis] for y in runs[b][basis]]
+    q1, median, q3 = quartiles(pairs)
+    fastest = min(runs[a][basis]) / min(runs[b][basis])
+    return {"median": median, "q1": q1, "q3": q3, "fastest": fastest, "pairs": len(pairs)}
+
+
+def median_of(runs, name, basis):
+    if name not in runs or not runs[name][basis]:
+        return None
+    return statistics.median(runs[name][basis])
+
+
+def fmt_ratio(r):
+    if r is None:
+        return "n/a"
+    return f"**{r['median']:.2f}** [{r['q1']:.2f}–{r['q3']:.2f}]"
+
+
+def fmt_us(ns):
+    return "n/a" if ns is None else f"{ns / 1e3:.1f}"
+
+
+def verdict(r, target):
+    """target: ('max', x): the ratio must be <= x. "yes" if the median is; "within noise" if only
+    the lower quartile is (the data cannot tell); "no" if even the lower quartile is above."""
+    if r is None or target is None:
+        return ""
+    if r["median"] <= target[1]:
+        return "yes"
+    return "within noise" if r["q1"] <= target[1] else "**no**"
+
+
+def fmt_target(target):
+    if target is None:
+        return "—"
+    return f"≤ {target[1]:.2f}" if target[1] != 1.0 else "< 1.00"
+
+
+class Report:
+    """Collects comparisons as rows of Markdown tables and as JSON."""
+
+    def __init__(self, runs, bases):
+        self.runs = runs
+        self.bases = bases  # e.g. ["cpu", "real"]: the first one decides the verdict
+        self.comparisons = []
+
+    def compare(self, label, a, b, target=None, note=""):
+        results = {basis: ratio(self.runs, a, b, basis) for basis in self.bases}
+        entry = {"label": label, "a": a, "b": b, "target": target, "note": note,
+                 "median_ns": {basis: [median_of(self.runs, a, basis), median_of(self.runs, b, basis)]
+                               for basis in self.bases},
+                 "ratio": results, "met": verdict(results[self.bases[0]], target).strip("*") or None}
+        for name in (a, b):
+            if name in self.runs and "error" in self.runs[name]:
+                entry["error"] = f"{name}: {self.runs[name]['error']}"
+        self.comparisons.append(entry)
+        return entry
+
+    def table(self, entries, unit="µs"):
+        first = self.bases[0]
+        head = (f"| comparison | median A / B ({unit}, {first}) | ratio A ÷ B ({first} time) | fastest ÷ fastest "
+                f"({first}) |" + "".join(f" ratio A ÷ B ({basis} time) |" for basis in self.bases[1:]) +
+                " target | met |")
+        lines = [head, "|" + " --- |" * (5 + len(self.bases))]
+        for e in entries:
+            a_ns, b_ns = e["median_ns"][first]
+            if unit == "µs":
+                times = f"{fmt_us(a_ns)} / {fmt_us(b_ns)}"
+            else:
+                times = "n/a" if a_ns is None or b_ns is None else f"{a_ns:.0f} / {b_ns:.0f}"
+            label = e["label"] + (f" ({e['error']})" if "error" in e else "")
+            main = e["ratio"][first]
+            ratios = f" {fmt_ratio(main)} | {'n/a' if main is None else format(main['fastest'], '.2f')} |"
+            ratios += "".join(f" {fmt_ratio(e['ratio'][basis])} |" for basis in self.bases[1:])
+            lines.append(f"| {label} | {times} |{ratios} {fmt_target(e['target'])} | "
+                         f"{verdict(e['ratio'][first], e['target'])} |")
+        return "\n".join(lines)
+
+
+SYSCALLS = ["fstat", "flock", "fchmod", "getrlimit", "fstatvfs", "shm_open+close"]
+TYPED_INTRO = ("A pass reads (sum) or writes (increment) 2048 `std::uint64_t` (16 KiB, in L1), in two loop shapes: "
+               "indexed (`v[i]`, i < size) and range (range-for over the view; a pointer running to `p + count` "
+               "for the raw side). The typed side makes its view on every pass, so the checks of `array<T>()` "
+               "are in its time.")
+CALLGRIND_PAIRS = [
+    ("sum, indexed", "typed_sum_indexed", "raw_sum_indexed"),
+    ("sum, range", "typed_sum_range", "raw_sum_range"),
+    ("increment, indexed", "typed_increment_indexed", "raw_increment_indexed"),
+    ("increment, range", "typed_increment_range", "raw_increment_range"),
+    ("getting there: `array<T>(0, 2048)` vs a cast of `data()`", "typed_make_view", "raw_make_pointer"),
+]
+
+
+def typed_comparisons(rep):
+    entries = []
+    for op in ("sum", "increment"):
+        for shape in ("indexed", "range"):
+            entries.append(rep.compare(f"{op}, {shape}: typed view ÷ raw pointer", f"typed/{op}-{shape}/namedshm",
+                                       f"typed/{op}-{shape}/raw", ("max", 1.05)))
+    entries.append(rep.compare("sum: `object<T>(offset)` per element ÷ raw pointer (not a target: it checks "
+                               "every call)", "typed/sum-indexed/namedshm-object-per-element",
+                               "typed/sum-indexed/raw"))
+    return entries
+
+
+def read_callgrind(work, functions, passes):
+    counts = {}
+    for function in functions:
+        path = os.path.join(work, f"callgrind.{function}.out")
+        if not os.path.exists(path):
+            continue
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("totals:") or line.startswith("summary:"):
+                    counts[function] = int(line.split()[1])
+    return {f: {"total": n, "per_call": n / passes} for f, n in counts.items()}
+
+
+SERVER_CYCLES = ["create-raw", "create-namedshm", "open-raw", "open-raw-known-size", "open-raw+query", "open-namedshm",
+                 "open_or_create-raw", "open_or_create-raw+query", "open_or_create-namedshm"]
+
+
+def server_requests(path, cycle, cycles):
+    """Wineserver requests per cycle of the thread that sent CYCLE's markers, between them, by name."""
+    tid, counting, names = None, False, {}
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            match = re.match(r"^([0-9a-f]{4}): ([a-z_]+)\( ", line)
+            if not match:
+                continue
+            if f'namedshm-bench-trace-begin {cycle}"' in line:
+                tid, counting = match.group(1), True
+                continue
+            if counting and match.group(1) == tid:
+                if f'namedshm-bench-trace-end {cycle}"' in line:
+                    break
+                names[match.group(2)] = names.get(match.group(2), 0) + 1
+    if tid is None:
+        return None
+    names["close_handle"] = names.get("close_handle", 0) - 1  # the begin marker's own handle
+    return {name: count / cycles for name, count in sorted(names.items()) if count}
+
+
+def machine(args, context):
+    info = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "cpus": os.cpu_count(), "kernel": platform.release(), "cpu_model": "unknown"}
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    info["cpu_model"] = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info["mhz_per_cpu"] = context.get("mhz_per_cpu")
+    info["load_before"] = args.load_before
+    info["load_after"] = open("/proc/loadavg", encoding="utf-8").read().split()[:3]
+    info["compiler"] = args.compiler
+    info["tools"] = args.tools
+    info["repetitions"] = args.repetitions
+    info["min_time_s"] = args.min_time
+    info["typed_min_time_s"] = args.typed_min_time
+    info["command"] = args.command
+    return info
+
+
+def machine_markdown(m, basis_note):
+    return (f"Run {m['date']} with `{m['command']}` ({m['repetitions']} repetitions of at least "
+            f"{m['min_time_s']} s each, {m['typed_min_time_s']} s for the typed loops, randomly interleaved). Machine: {m['cpus']} × {m['cpu_model']} "
+            f"at {m['mhz_per_cpu']} MHz, Linux {m['kernel']}, load average {' '.join(m['load_before'])} "
+            f"before and {' '.join(m['load_after'])} after (the 2 cores are shared with other work: "
+            f"expect noise). {m['compiler']}; {m['tools']}. {basis_note}")
+
+
+def native(args):
+    context, runs = load_runs(os.path.join(args.work, "lifecycle.json"))
+    _, typed_runs = load_runs(os.path.join(args.work, "typed.json"))
+    runs.update(typed_runs)
+    rep = Report(runs, ["cpu", "real"])
+    m = machine(args, context)
+    md = ["## Native (Linux, POSIX backend)", "",
+          machine_markdown(m, "Ratios are judged on CPU time (the thread's own user and kernel time, "
+                              "which holds every system call's work here and not the waits for a busy core); "
+                              "real time is shown beside it."), ""]
+
+    # 1. Lifecycle.
+    life = []
+    for size in (4 * KIB, GIB):
+        s = size_label(size)
+        life += [
+            rep.compare(f"create {s}: namedshm ÷ raw", f"create/namedshm/{size}", f"create/raw/{size}", ("max", 1.05)),
+            rep.compare(f"create {s}: namedshm (sparse) ÷ raw", f"create/namedshm-sparse/{size}", f"create/raw/{size}",
+                        ("max", 1.05)),
+            rep.compare(f"create {s}: namedshm ÷ raw with the same safety calls", f"create/namedshm/{size}",
+                        f"create/raw+all/{size}", ("max", 1.05)),
+            rep.compare(f"create {s}: namedshm ÷ Boost", f"create/namedshm/{size}", f"create/boost/{size}", ("max", 1.0)),
+            rep.compare(f"create {s}: Boost ÷ raw", f"create/boost/{size}", f"create/raw/{size}"),
+        ]
+    for op in ("open", "open_or_create"):
+        for size in (4 * KIB, GIB):
+            s = size_label(size)
+            life += [
+                rep.compare(f"{op} {s}: namedshm ÷ raw", f"{op}/namedshm/{size}", f"{op}/raw/{size}", ("max", 1.05)),
+                rep.compare(f"{op} {s}: namedshm ÷ raw with the same lock", f"{op}/namedshm/{size}",
+                            f"{op}/raw+lock/{size}", ("max", 1.05)),
+                rep.compare(f"{op} {s}: namedshm ÷ Boost", f"{op}/namedshm/{size}", f"{op}/boost/{size}", ("max", 1.0)),
+                rep.compare(f"{op} {s}: Boost ÷ raw", f"{op}/boost/{size}", f"{op}/raw/{size}"),
+            ]
+    md += ["### 1. Lifecycle: namedshm vs raw calls vs Boost.Interprocess", "",
+           "Each cycle is create (or open) + map + unmap + close (+ unlink for create); 1 GiB is never "
+           "touched. \"raw with the same safety calls\" is the raw code plus the system calls namedshm adds "
+           "(below): the part of the ratio that is namedshm's own code.", "", rep.table(life), ""]
+
+    steps = [("lock", "flock(LOCK_SH) + fstat"), ("mode", "fchmod"), ("room", "getrlimit + fstatvfs"),
+             ("verify", "fstat + shm_open + fstat + close before shm_unlink"),
+             ("all", "all of the above (what namedshm does)")]
+    md += ["#### What each safety step of `create` costs", "",
+           "| step | system calls | extra µs (CPU), 4 KiB | raw + step ÷ raw, 4 KiB | extra µs (CPU), 1 GiB |"
+           " raw + step ÷ raw, 1 GiB |", "| --- | --- | --- | --- | --- | --- |"]
+    step_json = []
+    for step, calls in steps:
+        row = f"| {step} | {calls} |"
+        entry = {"step": step, "calls": calls}
+        for size in (4 * KIB, GIB):
+            a, b = f"create/raw+{step}/{size}", f"create/raw/{size}"
+            extra = None
+            if median_of(runs, a, "cpu") is not None and median_of(runs, b, "cpu") is not None:
+                extra = median_of(runs, a, "cpu") - median_of(runs, b, "cpu")
+            r = ratio(runs, a, b, "cpu")
+            entry[str(size)] = {"extra_ns": extra, "ratio": r}
+            row += f" {fmt_us(extra)} | {fmt_ratio(r)} |"
+        md.append(row)
+        step_json.append(entry)
+    open_extra = {}
+    for op in ("open", "open_or_create"):
+        a, b = median_of(runs, f"{op}/raw+lock/{4 * KIB}", "cpu"), median_of(runs, f"{op}/raw/{4 * KIB}", "cpu")
+        open_extra[op] = None if a is None or b is None else a - b
+    md += ["", f"For `open` and `open_or_create` namedshm adds flock(LOCK_SH) + fstat: "
+               f"{fmt_us(open_extra['open'])} µs and {fmt_us(open_extra['open_or_create'])} µs (CPU, 4 KiB).", "",
+           "The price of one system call here, alone in a loop (median CPU µs): " + ", ".join(
+               f"{call} {fmt_us(median_of(runs, f'syscall/{call}', 'cpu'))}" for call in SYSCALLS) + ".", ""]
+
+    # 2. Size scaling.
+    sizes = sorted({int(name.rsplit("/", 1)[1]) for name in runs if name.startswith("scale/")})
+    impls = ["raw", "namedshm", "namedshm-sparse", "namedshm-reserved", "boost"]
+    md += ["### 2. Size scaling: create + map + unmap + close, pages never touched", "",
+           "Median CPU µs per cycle. `namedshm` (default `Backing::checked`) refuses sizes above the free "
+           "space of /dev/shm, so it stops at 16 GiB; 64 GiB needs `Backing::sparse`. `namedshm-reserved` "
+           "(`Backing::reserved`, posix_fallocate) allocates every page, as newer Boost releases do in "
+           "`truncate()`; Boost 1.74, measured here, only calls ftruncate.", "",
+           "| size | " + " | ".join(impls) + " |", "|" + " --- |" * (len(impls) + 1)]
+    scaling_rows = []
+    for size in sizes:
+        values = [median_of(runs, f"scale/{impl}/{size}", "cpu") for impl in impls]
+        md.append(f"| {size_label(size)} | " + " | ".join(fmt_us(v) for v in values) + " |")
+        scaling_rows.append((size, values))
+    scale = []
+    for impl, target in (("namedshm-sparse", ("max", 1.2)), ("namedshm", ("max", 1.2)), ("raw", None),
+                         ("boost", None)):
+        scale.append(rep.compare(f"{impl}: 1 GiB ÷ 4 KiB", f"scale/{impl}/{GIB}", f"scale/{impl}/{4 * KIB}", target))
+    for impl in ("namedshm-sparse", "raw", "boost"):
+        scale.append(rep.compare(f"{impl}: 64 GiB ÷ 4 KiB", f"scale/{impl}/{64 * GIB}", f"scale/{impl}/{4 * KIB}"))
+    scale.append(rep.compare("namedshm: 16 GiB ÷ 4 KiB", f"scale/namedshm/{16 * GIB}", f"scale/namedshm/{4 * KIB}"))
+    md += ["", rep.table(scale), ""]
+
+    touch_names = ["raw", "namedshm", "namedshm-reserved"]
+    touch_size = next((int(n.rsplit("/", 1)[1]) for n in runs if n.startswith("touch/")), 64 * MIB)
+    pages = runs.get(f"touch/raw/{touch_size}", {}).get("pages", touch_size // 4096)
+    md += [f"First touch (one write per 4 KiB page of a new {size_label(touch_size)} region, creation not timed; "
+           "the thread's CPU time, where the page faults' work is counted):", "",
+           "| region | ns per page (median) | ÷ raw |", "| --- | --- | --- |"]
+    touch_json = {}
+    for impl in touch_names:
+        name = f"touch/{impl}/{touch_size}"
+        med = median_of(runs, name, "real")
+        r = ratio(runs, name, f"touch/raw/{touch_size}", "real")
+        touch_json[impl] = {"ns_per_page": None if med is None else med / pages, "ratio_to_raw": r}
+        md.append(f"| {impl} | {'n/a' if med is None else f'{med / pages:.0f}'} | {fmt_ratio(r)} |")
+    md.append("")
+
+    # 3. Typed access.
+    typed = typed_comparisons(rep)
+    callgrind = read_callgrind(args.work, [f for _, t, r in CALLGRIND_PAIRS for f in (t, r)], args.callgrind_passes)
+    md += ["### 3. Typed access: `region.array<std::uint64_t>()` vs a raw pointer", "",
+           TYPED_INTRO, "", rep.table(typed, unit="ns per pass"), "",
+           f"Instructions executed (valgrind --tool=callgrind --toggle-collect=FUNCTION, {args.callgrind_passes} "
+           "calls each, bench/typed_access_callgrind.cpp; the same loops, each in a function that is never "
+           "inlined):", "",
+           "| code | typed (instructions per call) | raw (instructions per call) | same count? |",
+           "| --- | --- | --- | --- |"]
+    for label, typed_fn, raw_fn in CALLGRIND_PAIRS:
+        t, r = callgrind.get(typed_fn), callgrind.get(raw_fn)
+        if t is None or r is None:
+            md.append(f"| {label} | n/a | n/a | |")
+            continue
+        same = "yes" if t["total"] == r["total"] else f"no ({t['per_call'] - r['per_call']:+.0f})"
+        md.append(f"| {label} (`{typed_fn}` / `{raw_fn}`) | {t['per_call']:,.0f} | {r['per_call']:,.0f} | {same} |")
+    md.append("")
+
+    with open(os.path.join(args.results, "scaling.dat"), "w", encoding="utf-8") as handle:
+        handle.write("# size_bytes " + " ".join(impls) + "   (median CPU µs per create+map+unmap+close; ? = not run)\n")
+        for size, values in scaling_rows:
+            handle.write(f"{size} " + " ".join("?" if v is None else f"{v / 1e3:.3f}" for v in values) + "\n")
+    md += ["![create + map + unmap + close against region size](results/lifecycle.png)", ""]
+    syscalls = {call: median_of(runs, f"syscall/{call}", "cpu") for call in SYSCALLS}
+    result = {"platform": "native", "machine": m, "context": context, "comparisons": rep.comparisons,
+              "syscall_cpu_ns": syscalls, "safety_steps": step_json, "open_lock_extra_ns": open_extra, "touch": touch_json,
+              "callgrind": callgrind, "runs": runs}
+    return result, "\n".join(md)
+
+
+def windows(args):
+    context, runs = load_runs(os.path.join(args.work, "lifecycle.json"))
+    _, typed_runs = load_runs(os.path.join(args.work, "typed.json"))
+    runs.update(typed_runs)
+    rep = Report(runs, ["real"])
+    m = machine(args, context)
+    md = ["## Windows (MinGW-w64 build under Wine, Win32 backend)", "",
+          machine_markdown(m, "Ratios use real time: under Wine each call is a round trip to the wineserver "
+                              "process, whose work the thread's CPU time would not show. Wine's absolute "
+                              "times say nothing about Windows; the ratios do. No Boost baseline here."), ""]
+    life = []
+    for size in (4 * KIB, GIB):
+        s = size_label(size)
+        life += [
+            rep.compare(f"create {s}: namedshm ÷ raw", f"create/namedshm/{size}", f"create/raw/{size}", ("max", 1.05)),
+            rep.compare(f"open {s}: namedshm ÷ raw (VirtualQuery for the size)", f"open/namedshm/{size}",
+                        f"open/raw/{size}", ("max", 1.05)),
+            rep.compare(f"open {s}: namedshm ÷ raw that knows the size", f"open/namedshm/{size}",
+                        f"open/raw-known-size/{size}"),
+            rep.compare(f"open {s}: namedshm ÷ raw with NtQuerySection (namedshm's calls)", f"open/namedshm/{size}",
+                        f"open/raw+query/{size}", ("max", 1.05)),
+            rep.compare(f"open_or_create {s}: namedshm ÷ raw (VirtualQuery)", f"open_or_create/namedshm/{size}",
+                        f"open_or_create/raw/{size}", ("max", 1.05)),
+            rep.compare(f"open_or_create {s}: namedshm ÷ raw with NtQuerySection", f"open_or_create/namedshm/{size}",
+                        f"open_or_create/raw+query/{size}", ("max", 1.05)),
+        ]
+    typed = typed_comparisons(rep)
+    md += ["### Lifecycle: namedshm vs raw Win32 calls", "",
+           "Raw create: CreateFileMappingW + the ERROR_ALREADY_EXISTS check + MapViewOfFile + UnmapViewOfFile + "
+           "CloseHandle. Raw open: OpenFileMappingW + MapViewOfFile(0) + VirtualQuery (to learn the size) + "
+           "UnmapViewOfFile + CloseHandle. namedshm learns the exact size with NtQuerySection instead.", "",
+           rep.table(life), "", "### Typed access", "", TYPED_INTRO, "", rep.table(typed, unit="ns per pass"), ""]
+    server = {}
+    trace = os.path.join(args.work, "server.trace")
+    if os.path.exists(trace):
+        server = {cycle: server_requests(trace, cycle, args.server_cycles) for cycle in SERVER_CYCLES}
+    if server:
+        md += ["### Wineserver requests per cycle", "",
+               f"Counted, not timed: a wineserver started with `-d1` traces every request that a thread sends "
+               f"it; bench/win32_server_calls.cpp runs {args.server_cycles} cycles of 4 KiB between two marker "
+               "requests, and these are the requests per cycle. Noise cannot change them. Under Wine, "
+               "VirtualQuery is answered inside the process, NtQuerySection by wineserver "
+               "(get_mapping_info); on Windows each is one system call.", "",
+               "| cycle | requests | which |", "| --- | --- | --- |"]
+        for cycle, names in server.items():
+            if names is None:
+                md.append(f"| {cycle} | n/a (markers not found) | |")
+                continue
+            which = ", ".join(f"{name} {count:g}" for name, count in names.items())
+            md.append(f"| {cycle} | {sum(names.values()):g} | {which} |")
+        md.append("")
+    result = {"platform": "windows-wine", "machine": m, "context": context, "comparisons": rep.comparisons,
+              "server_requests_per_cycle": server, "runs": runs}
+    return result, "\n".join(md)
+
+
+def update_readme(readme, platform_name, markdown):
+    begin, end = f"<!-- results:{platform_name}:begin -->", f"<!-- results:{platform_name}:end -->"
+    with open(readme, encoding="utf-8") as handle:
+        text = handle.read()
+    if begin not in text or end not in text:
+        print(f"report.py: {readme} has no {begin} ... {end} markers; not updated", file=sys.stderr)
+        return
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    body = markdown.replace("(results/", "(results/")  # README sits next to results/
+    with open(readme, "w", encoding="utf-8") as handle:
+        handle.write(f"{head}{begin}\n{body}\n{end}{tail}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("platform", choices=["native", "windows"])
+    parser.add_argument("--work", required=True, help="folder with the benchmarks' JSON")
+    parser.add_argument("--results", required=True, help="bench/results")
+    parser.add_argument("--readme", help="bench/README.md, updated between its markers")
+    parser.add_argument("--command", default="scripts/bench.sh")
+    parser.add_argument("--compiler", default="")
+    parser.add_argument("--tools", default="")
+    parser.add_argument("--repetitions", type=int, default=0)
+    parser.add_argument("--min-time", type=float, default=0.0)
+    parser.add_argument("--typed-min-time", type=float, default=0.0)
+    parser.add_argument("--load-before", nargs=3, default=["?", "?", "?"])
+    parser.add_argument("--callgrind-passes", type=int, default=1000)
+    parser.add_argument("--server-cycles", type=int, default=100)
+    args = parser.parse_args()
+
+    result, markdown = native(args) if args.platform == "native" else windows(args)
+    os.makedirs(args.results, exist_ok=True)
+    with open(os.path.join(args.results, f"{args.platform}.json"), "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=1)
+        handle.write("\n")
+    with open(os.path.join(args.results, f"{args.platform}.md"), "w", encoding="utf-8") as handle:
+        handle.write(markdown.replace("(results/", "(") + "\n")
+    if args.readme:
+        update_readme(args.readme, args.platform, markdown)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()

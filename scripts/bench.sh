@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The benchmarks of bench/, end to end: installs what is missing (as root on Debian), builds in
+# Release, runs every suite with repetitions, and writes bench/results/ (JSON with every
+# repetition, a Markdown table of ratios, natively also the plot) and the tables in
+# bench/README.md. Timing never fails this script; a build error, a benchmark that could not
+# run, or a shared-memory object left behind does.
+#   scripts/bench.sh             native: POSIX backend vs raw calls and Boost.Interprocess
+#   scripts/bench.sh --windows   MinGW build under Wine: Win32 backend vs raw Win32 calls
+# NAMEDSHM_BENCH_REPETITIONS and NAMEDSHM_BENCH_MIN_TIME (seconds) override the defaults.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$NAMEDSHM_ROOT"
+
+windows=0
+case "${1:-}" in
+  "") ;;
+  --windows) windows=1 ;;
+  *) echo "usage: scripts/bench.sh [--windows]" >&2; exit 2 ;;
+esac
+
+started=$SECONDS
+read -r -a load_before < <(cut -d' ' -f1-3 /proc/loadavg)
+results=bench/results
+mkdir -p "$results" build
+
+# run_suite BINARY NAME MIN_TIME [RUNNER...]: runs one Google Benchmark binary with repetitions
+# of at least MIN_TIME seconds into $work/NAME.json; the console shows the medians only.
+run_suite() {
+  local binary=$1 name=$2 suite_min_time=$3
+  shift 3
+  log "running $name ($repetitions repetitions of at least $suite_min_time s, randomly interleaved)"
+  "$@" "$binary" --benchmark_repetitions="$repetitions" --benchmark_min_time="$suite_min_time" \
+    --benchmark_enable_random_interleaving=true --benchmark_display_aggregates_only=true \
+    --benchmark_out="$work/$name.json" --benchmark_out_format=json 2>&1 |
+    tee "$work/$name.log" | grep -E '_median|ERROR|error' || true
+  if grep -q '"error_occurred": true' "$work/$name.json"; then
+    echo "bench.sh: a benchmark of $name could not run:" >&2
+    grep -A1 '"error_occurred": true' "$work/$name.json" | grep error_message | sort -u >&2
+    return 1
+  fi
+}
+
+# leftovers: names of ours still in /dev/shm (every benchmark name starts with namedshm-bench-).
+leftovers() { find /dev/shm -maxdepth 1 -name 'namedshm-bench-*' -printf '%f\n' 2>/dev/null || true; }
+
+if [ "$windows" = 0 ]; then
+  install_missing cmake ninja-build g++ libbenchmark-dev libboost-dev gnuplot-nox valgrind python3
+  repetitions=${NAMEDSHM_BENCH_REPETITIONS:-15}
+  min_time=${NAMEDSHM_BENCH_MIN_TIME:-0.05}
+  typed_min_time=${NAMEDSHM_BENCH_MIN_TIME:-0.2}
+  build=build/release
+  work=$build/bench/results
+  log "configure and build (preset release, $build)"
+  cmake --preset release -DNAMEDSHM_BUILD_BENCHMARKS=ON >build/bench-release.configure.log 2>&1 ||
+    { cat build/bench-release.configure.log; exit 1; }
+  cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_typed_access_callgrind
+  rm -rf "$work" && mkdir -p "$work"
+  before=$(leftovers)
+
+  run_suite "$build/bench/namedshm_bench_lifecycle" lifecycle "$min_time"
+  run_suite "$build/bench/namedshm_bench_typed" typed "$typed_min_time"
+
+  passes=1000
+  log "callgrind: instructions of the typed and the raw loops ($passes calls each)"
+  for function in typed_sum_indexed raw_sum_indexed typed_sum_range raw_sum_range typed_increment_indexed \
+    raw_increment_indexed typed_increment_range raw_increment_range typed_make_view raw_make_pointer; do
+    valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.$function.out" \
+      --toggle-collect="$function*" "$build/bench/namedshm_typed_access_callgrind" "$passes" \
+      >"$work/callgrind.$function.log" 2>&1
+    printf '%-22s %s\n' "$function" "$(grep -E '^(totals|summary):' "$work/callgrind.$function.out" | head -1)"
+  done
+
+  log "report"
+  python3 bench/report.py native --work "$work" --results "$results" --readme bench/README.md \
+    --command "scripts/bench.sh" --compiler "$(c++ --version | head -1) -O3 (CMake Release)" \
+    --tools "Google Benchmark $(dpkg-query -W -f='${Version}' libbenchmark-dev) (Debian), Boost $(dpkg-query -W -f='${Version}' libboost-dev) (Debian), $(valgrind --version)" \
+    --repetitions "$repetitions" --min-time "$min_time" --typed-min-time "$typed_min_time" --load-before "${load_before[@]}" \
+    --callgrind-passes "$passes" >"$work/report.md"
+  gnuplot -e "data='$results/scaling.dat'; output='$results/lifecycle.png'" bench/lifecycle.gp
+  echo "wrote $results/native.json, $results/native.md, $results/lifecycle.png and bench/README.md"
+else
+  install_missing cmake ninja-build g++-mingw-w64-x86-64-posix wine wine64 python3
+  repetitions=${NAMEDSHM_BENCH_REPETITIONS:-20}
+  min_time=${NAMEDSHM_BENCH_MIN_TIME:-0.05}
+  typed_min_time=${NAMEDSHM_BENCH_MIN_TIME:-0.2}
+  scripts/deps.sh benchmark-mingw
+  build=build/mingw-wine-release
+  work=$build/bench/results
+  log "configure and build (preset mingw-wine-release, $build)"
+  cmake --preset mingw-wine-release -DNAMEDSHM_BUILD_BENCHMARKS=ON \
+    -DCMAKE_PREFIX_PATH="$NAMEDSHM_ROOT/build/deps/benchmark-mingw" >build/bench-mingw-wine-release.configure.log 2>&1 ||
+    { cat build/bench-mingw-wine-release.configure.log; exit 1; }
+  cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_win32_server_calls
+  rm -rf "$work" && mkdir -p "$work"
+  before=$(leftovers)
+  # As the toolchain's CMAKE_CROSSCOMPILING_EMULATOR runs tests: the prefix in the build folder.
+  wine_run=(env WINEDEBUG=-all WINEDLLOVERRIDES=winedbg.exe=d "WINEPREFIX=$NAMEDSHM_ROOT/$build/wineprefix" wine)
+  run_suite "$build/bench/namedshm_bench_lifecycle.exe" lifecycle "$min_time" "${wine_run[@]}"
+  run_suite "$build/bench/namedshm_bench_typed.exe" typed "$typed_min_time" "${wine_run[@]}"
+
+  cycles=100
+  log "wineserver requests per cycle (a wineserver with -d1 traces them, $cycles cycles each)"
+  # Tracing is the server's: wait for the wineserver of the runs above to exit, start one of
+  # our own that traces, and stop it (by its pid) when done.
+  wine_env=("${wine_run[@]:0:4}")
+  "${wine_env[@]}" wineserver -w
+  "${wine_env[@]}" wineserver -f -p -d1 2>"$work/server.trace" &
+  server_pid=$!
+  sleep 1  # let it open its socket, so that the first client does not start a server of its own
+  for cycle in create-raw create-namedshm open-raw open-raw-known-size open-raw+query open-namedshm \
+    open_or_create-raw open_or_create-raw+query open_or_create-namedshm; do
+    if ! "${wine_run[@]}" "$build/bench/namedshm_win32_server_calls.exe" "$cycle" "$cycles" >"$work/server.log" 2>&1; then
+      cat "$work/server.log" >&2
+      echo "bench.sh: the $cycle cycles failed" >&2
+      kill "$server_pid"
+      exit 1
+    fi
+  done
+  kill "$server_pid"
+  wait "$server_pid" || true
+
+  log "report"
+  python3 bench/report.py windows --work "$work" --results "$results" --readme bench/README.md \
+    --command "scripts/bench.sh --windows" \
+    --compiler "$(x86_64-w64-mingw32-g++-posix --version | head -1) -O3 (CMake Release)" \
+    --tools "Google Benchmark 1.7.1 built from Debian's source package, $(wine --version)" \
+    --repetitions "$repetitions" --min-time "$min_time" --typed-min-time "$typed_min_time" --load-before "${load_before[@]}" \
+    --server-cycles "$cycles" >"$work/report.md"
+  echo "wrote $results/windows.json, $results/windows.md and bench/README.md"
+fi
+
+after=$(leftovers)
+if [ "$after" != "$before" ]; then
+  echo "bench.sh: shared-memory objects left behind in /dev/shm:" >&2
+  comm -13 <(printf '%s\n' "$before") <(printf '%s\n' "$after") >&2
+  exit 1
+fi
+log "done in $((SECONDS - started)) s"
