@@ -19,7 +19,7 @@ int main() {
   std::strcpy(writer.array<char>(0, 32).data(), "hello from a consumer");
   const auto reader = namedshm::ReadOnlyRegion::open(name);
   if (std::strcmp(reader.array<char>(0, 32).data(), "hello from a consumer") != 0) return 1;
-  std::printf("consumer ok: %s, namedshm %d.%d.%d\n", NAMEDSHM_CONSUME, NAMEDSHM_VERSION_MAJOR,
-              NAMEDSHM_VERSION_MINOR, NAMEDSHM_VERSION_PATCH);
+  std::printf("consumer ok: %s, namedshm %d.%d.%d\n", NAMEDSHM_CONSUME, NAMEDSHM_VERSION_MAJOR, NAMEDSHM_VERSION_MINOR,
+              NAMEDSHM_VERSION_PATCH);
   return 0;
 }
