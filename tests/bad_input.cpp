@@ -2,7 +2,7 @@
 // views, empty regions, objects the caller may not use) fails with exactly its std::error_code
 // and an empty result; the throwing overload throws std::system_error with the same code and a
 // message that names the operation, the region and the reason; and nothing is left behind: no
-// descriptor or handle, no mapped view, no name. docs/bad-input.md lists the same cases.
+// descriptor or handle, no mapped view, no name. README.md lists the same cases.
 #include <namedshm/namedshm.hpp>
 
 #include <cstddef>           // std::size_t, std::byte
@@ -48,7 +48,7 @@ using Operation = std::function<bool(std::error_code* ec)>;
 
 /// One row of the table.
 struct Case {
-  std::string what;          ///< what goes wrong, in the words of docs/bad-input.md
+  std::string what;          ///< what goes wrong, in the words of README.md
   std::string verb;          ///< the operation as the message names it: "create", "view of", ...
   std::string name;          ///< the region's name as the message shows it (UTF-8, unescaped)
   std::error_code expected;  ///< exactly this code: value and category

@@ -261,7 +261,7 @@ TEST_CASE("POSIX: another user opens a region only as far as its permissions let
     const char* what;
     bool default_options;
     std::uint32_t permissions;
-    // The recipe of docs/bad-input.md, outside namedshm: create with 0600, give the object to
+    // The recipe of README.md, outside namedshm: create with 0600, give the object to
     // the child's group (fchown), then widen the mode to `permissions` (fchmod).
     bool group_nogroup;
     int expected;
@@ -396,7 +396,7 @@ TEST_CASE("Windows: without SECTION_QUERY a read-only open still maps the object
 }
 
 TEST_CASE("Windows: the service recipe's descriptor: interactive users get what IU grants", "[security][windows]") {
-  // docs/bad-input.md, "Sharing between a Windows service and a user session".
+  // README.md, "Sharing between a Windows service and a user session".
   const auto recipe_name = unique_name("recipe");
   auto recipe = create_with_sddl(recipe_name, "D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GR;;;IU)");
   CHECK(dacl_of(recipe.native_handle()).entries == 3);
