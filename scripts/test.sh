@@ -11,6 +11,7 @@ all_stages=(style docs gcc clang mingw-wine gcc-catch2-v3 asan tsan valgrind fuz
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=("${all_stages[@]}")
 
+# What a fresh Debian machine lacks is installed with apt-get (install_missing, in lib.sh).
 # libclang-rt-14-dev holds the ASan, UBSan, TSan and libFuzzer runtimes; clang only recommends
 # it, and install_missing installs no recommends.
 install_missing cmake ninja-build g++ clang libclang-rt-14-dev catch2 g++-mingw-w64-x86-64-posix wine wine64 \
