@@ -12,6 +12,7 @@
 #include <system_error>  // std::error_code, std::errc, std::system_error
 #include <thread>        // std::this_thread::sleep_for between polls
 #include <type_traits>   // std::true_type, for enable_sharing
+#include <utility>       // std::move
 
 #include "support/catch.hpp"
 #include "support/process.hpp"
@@ -56,6 +57,22 @@ bool name_exists(const std::string& name) {
   ReadOnlyRegion::open(name, ec);
   return !ec;
 }
+
+/// Removes a name when a test ends, however it ends, so that a failed REQUIRE leaves no name
+/// behind that a killed creator or keep_name kept (POSIX; Windows has nothing to remove).
+class RemoveAtEnd {
+ public:
+  explicit RemoveAtEnd(std::string name) : name_(std::move(name)) {}
+  RemoveAtEnd(const RemoveAtEnd&) = delete;
+  RemoveAtEnd& operator=(const RemoveAtEnd&) = delete;
+  ~RemoveAtEnd() {
+    std::error_code ignored;  // the test has removed it already, unless it failed
+    SharedRegion::remove(name_, ignored);
+  }
+
+ private:
+  std::string name_;
+};
 
 /// Uses once what a leak check is about to use, before it counts: Windows (and Wine) open some
 /// handles on first use and keep them for the life of the process, e.g. the BaseNamedObjects
@@ -161,6 +178,7 @@ NAMEDSHM_CHILD_SCENARIO(keep_working) {
 TEST_CASE("kill the only holder: Windows removes the name, POSIX keeps it until remove_if_stale",
           "[reliability][lifetime][process]") {
   const auto name = unique_name("killed-holder");
+  const RemoveAtEnd cleanup(name);
   auto mailbox = make_mailbox();
   ChildProcess holder("create_and_hold", {name, mailbox.name()});
   REQUIRE(wait_until([&] { return mailbox.object<Mailbox>().child_ready.load() == 1; }));
@@ -185,6 +203,7 @@ TEST_CASE("kill the only holder: Windows removes the name, POSIX keeps it until 
 TEST_CASE("POSIX: remove_if_stale keeps a name while any live namedshm process holds it",
           "[reliability][lifetime][process][posix]") {
   const auto name = unique_name("held");
+  const RemoveAtEnd cleanup(name);
   namedshm::CreateOptions options;
   options.keep_name = true;
   auto creator = SharedRegion::create(name, 64, options);
@@ -219,6 +238,7 @@ TEST_CASE("POSIX: remove_if_stale cannot see a program that maps the object with
   // valid, but whoever creates the name next shares nothing with it. Use remove_if_stale only
   // for names that only namedshm programs use.
   const auto name = unique_name("foreign");
+  const RemoveAtEnd cleanup(name);
   const std::string path = "/" + name;
   const int foreign = shm_open(path.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
   REQUIRE(foreign != -1);
@@ -265,6 +285,7 @@ NAMEDSHM_CHILD_SCENARIO(create_frozen_before_sizing) {
 TEST_CASE("POSIX: an opener never maps a half-created object, and sees it once it is complete",
           "[reliability][lifetime][process][posix]") {
   const auto name = unique_name("half-created");
+  const RemoveAtEnd cleanup(name);
   ChildProcess creator("create_frozen_before_sizing", {name});
   REQUIRE(creator.wait_until_stopped());
 
@@ -292,6 +313,7 @@ TEST_CASE("POSIX: an opener never maps a half-created object, and sees it once i
 TEST_CASE("POSIX: a creator killed before it set the size leaves a name that remove_if_stale reclaims",
           "[reliability][lifetime][process][posix]") {
   const auto name = unique_name("half-dead");
+  const RemoveAtEnd cleanup(name);
   ChildProcess creator("create_frozen_before_sizing", {name});
   REQUIRE(creator.wait_until_stopped());
   creator.kill();
@@ -462,6 +484,7 @@ TEST_CASE("Windows: a section beyond the commit limit fails at creation, not at 
 TEST_CASE("kill -9 of a writer in the middle of writing: the others keep working, nothing leaks",
           "[reliability][process]") {
   const auto name = unique_name("killed-writer");
+  const RemoveAtEnd cleanup(name);
   warm_up(unique_name("warm-up"));
   const std::size_t handles_before = namedshm_test::open_handle_count();
   const std::size_t views_before = namedshm_test::mapped_view_count();
