@@ -139,7 +139,7 @@ std::size_t open_handle_count() {
   if (!GetProcessHandleCount(GetCurrentProcess(), &count)) {
     throw std::runtime_error("GetProcessHandleCount failed: " + std::to_string(GetLastError()));
   }
-  // A live process always holds some handles: 0 is Wine's unimplemented answer.
+  // A live process always holds some handles: 0 means Wine, which does not count them.
   return count != 0 ? static_cast<std::size_t>(count) : handles_in_system_table();
 }
 
