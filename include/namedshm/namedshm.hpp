@@ -118,6 +118,33 @@ class Name {
   std::string_view utf8_;
 };
 
+namespace detail {
+/// The name rules applied to a caller's Name; sets `status` if it breaks one. Does not throw.
+inline NameCheck check_argument(const Name& name, Status& status) noexcept {
+  if (!name.well_formed()) {
+    status.set(std::errc::invalid_argument, "the wide name is not well-formed Unicode");
+    return {};
+  }
+  NameCheck check = check_name(name.utf8());
+  if (!check.ok()) status.set(check.error, check.rule);
+  return check;
+}
+
+/// The checks on the security fields every creating call shares. Does not throw.
+inline bool check_security(const void* attributes, std::string_view sddl, std::uint32_t permissions,
+                           Status& status) noexcept {
+  if (attributes != nullptr && !sddl.empty()) {
+    status.set(std::errc::invalid_argument, "give security_attributes or security_descriptor, not both");
+    return false;
+  }
+  if (permissions > 0777U) {
+    status.set(std::errc::invalid_argument, "the permissions are not within 0777");
+    return false;
+  }
+  return true;
+}
+}  // namespace detail
+
 /// Opt-in for a standard-layout, trivially destructible struct that is not trivially copyable
 /// only because it has lock-free `std::atomic` members. Specialise it as `std::true_type` to
 /// promise that every member is trivially copyable or an always-lock-free atomic.
@@ -495,13 +522,7 @@ class BasicRegion {
   }
 
   static detail::NameCheck checked_name(const Name& name, detail::Status& status) noexcept {
-    if (!name.well_formed()) {
-      status.set(std::errc::invalid_argument, "the wide name is not well-formed Unicode");
-      return {};
-    }
-    detail::NameCheck check = detail::check_name(name.utf8());
-    if (!check.ok()) status.set(check.error, check.rule);
-    return check;
+    return detail::check_argument(name, status);
   }
 
   static BasicRegion acquire(const Name& name, detail::Request request, bool keep_name,
@@ -516,14 +537,7 @@ class BasicRegion {
       status.set(std::errc::file_too_large, "the size is larger than the address space");
       return {};
     }
-    if (request.security != nullptr && !request.sddl.empty()) {
-      status.set(std::errc::invalid_argument, "give security_attributes or security_descriptor, not both");
-      return {};
-    }
-    if (request.permissions > 0777U) {
-      status.set(std::errc::invalid_argument, "the permissions are not within 0777");
-      return {};
-    }
+    if (!detail::check_security(request.security, request.sddl, request.permissions, status)) return {};
     BasicRegion region;
     try {
       region.name_.assign(name.utf8());

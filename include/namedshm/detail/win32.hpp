@@ -94,7 +94,7 @@ inline const char* hint_for(DWORD error, const NameParts& name, bool creating) n
   return nullptr;
 }
 
-/// NtQuerySection and RtlNtStatusToDosError, resolved at run time: ntdll exports them, but the
+/// NtQuerySection, NtQueryEvent and RtlNtStatusToDosError, resolved at run time: ntdll exports them, but the
 /// import libraries of MSVC and MinGW do not declare them.
 struct NtApi {
   struct SectionBasicInformation {
@@ -102,11 +102,17 @@ struct NtApi {
     ULONG allocation_attributes;
     LARGE_INTEGER maximum_size;
   };
-  using QuerySection = LONG(WINAPI*)(HANDLE, int, void*, ULONG, ULONG*);
+  struct EventBasicInformation {
+    int event_type;  ///< 0: NotificationEvent (manual reset), 1: SynchronizationEvent (auto reset)
+    LONG event_state;
+  };
+  using QueryObject = LONG(WINAPI*)(HANDLE, int, void*, ULONG, ULONG*);
   using StatusToDosError = ULONG(WINAPI*)(LONG);
   static constexpr int section_basic_information = 0;
+  static constexpr int event_basic_information = 0;
 
-  QuerySection query_section = nullptr;
+  QueryObject query_section = nullptr;
+  QueryObject query_event = nullptr;
   StatusToDosError status_to_dos_error = nullptr;
 
   static const NtApi& get() noexcept {
@@ -124,7 +130,8 @@ struct NtApi {
   static NtApi load() noexcept {
     NtApi api;
     if (const HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll")) {
-      api.query_section = resolve<QuerySection>(ntdll, "NtQuerySection");
+      api.query_section = resolve<QueryObject>(ntdll, "NtQuerySection");
+      api.query_event = resolve<QueryObject>(ntdll, "NtQueryEvent");
       api.status_to_dos_error = resolve<StatusToDosError>(ntdll, "RtlNtStatusToDosError");
     }
     return api;
@@ -181,20 +188,23 @@ class Security {
   }
 
   bool assign(const Request& request, Status& status) noexcept {
-    if (request.sddl.empty()) {
-      chosen_ = static_cast<SECURITY_ATTRIBUTES*>(const_cast<void*>(request.security));
+    return assign(request.security, request.sddl, status);
+  }
+  /// `attributes`: the caller's SECURITY_ATTRIBUTES* or null; `sddl`: SDDL text or empty.
+  bool assign(const void* attributes, std::string_view sddl, Status& status) noexcept {
+    if (sddl.empty()) {
+      chosen_ = static_cast<SECURITY_ATTRIBUTES*>(const_cast<void*>(attributes));
       return true;
     }
     std::wstring wide;
     try {
-      wide.resize(request.sddl.size());  // SDDL is ASCII: one UTF-16 unit per byte at most
+      wide.resize(sddl.size());  // SDDL is ASCII: one UTF-16 unit per byte at most
     } catch (const std::bad_alloc&) {
       status.set(std::errc::not_enough_memory);
       return false;
     }
-    const int length =
-        ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, request.sddl.data(), static_cast<int>(request.sddl.size()),
-                              wide.data(), static_cast<int>(wide.size()));
+    const int length = ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, sddl.data(), static_cast<int>(sddl.size()),
+                                             wide.data(), static_cast<int>(wide.size()));
     if (length == 0) {
       fail_with_last_error(status, "the security descriptor (SDDL) is not valid UTF-8");
       return false;
