@@ -11,10 +11,11 @@
 //
 // - Encoding: the text may be UTF-8 or UTF-16LE, whoever wrote it. It is UTF-16 if byte 0 is
 //   not 0 and byte 1 is 0, else UTF-8; support/message.hpp explains the rule and its limit.
-// - It opens the region read-write, to increment the read count after the message (the
-//   writer's signal that the message was read; layout in support/message.hpp). If the OS
-//   denies write access, it opens read-only instead, reads the message just the same and
-//   says on stderr that it could not confirm the read.
+// - After printing, it tells the writer: it increments the read count after the message and
+//   notifies the writer's event NAME.read (layout and event in support/message.hpp). It opens
+//   the region read-write for the count; if the OS denies write access, it opens read-only
+//   instead, reads the message just the same, and says on stderr whether the event still let
+//   it tell the writer. A writer that made no event (a raw program) is simply not notified.
 // - stderr: notes ("note: waiting ...", "note: opened ... read-only ...") as they happen and,
 //   on failure, one last line that says what went wrong.
 // - Exit codes: 0 printed, 1 usage, 2 no region or no message within the timeout, 4 access
@@ -28,6 +29,7 @@
 #include <string>        // std::string
 #include <system_error>  // std::system_error, namedshm's failures
 
+#include <namedshm/event.hpp>     // namedshm::Event, the acknowledgement
 #include <namedshm/namedshm.hpp>  // namedshm::SharedRegion, namedshm::ReadOnlyRegion
 
 #include "support/console.hpp"  // arguments, output, exit codes, Ctrl+C
@@ -115,6 +117,14 @@ void read_message(const Region& region, const Options& options, const Clock::tim
   }
 }
 
+/// Notifies the writer's "read" event, if there is one we may open. True if notified.
+bool tell_writer(const Options& options) noexcept {
+  std::error_code ec;
+  auto read_event = namedshm::Event::open(example::read_event_name(options.name), ec);
+  if (!ec) read_event.notify(ec);
+  return !ec;
+}
+
 void run(const Options& options) {
   const auto deadline = Clock::now() + options.timeout.duration;
   const Failure not_found{example::exit_not_found, "no shared memory named \"" + options.name + "\" appeared within " +
@@ -123,6 +133,7 @@ void run(const Options& options) {
   for (;;) {
     try {
       read_message(namedshm::SharedRegion::open(options.name), options, deadline);
+      tell_writer(options);
       return;
     } catch (const std::system_error& error) {
       const example::ExitCode code = example::exit_code_for(error.code());
@@ -135,10 +146,11 @@ void run(const Options& options) {
     }
     pause_or_stop(deadline, not_found);
   }
-  // No write access: read all the same, but no one will learn that we did.
+  // No write access: read all the same; only the event, if it lets us in, tells the writer.
   const auto region = namedshm::ReadOnlyRegion::open(options.name);
-  report("note: opened \"" + options.name + "\" read-only (no write access), so the writer is not told");
   read_message(region, options, deadline);
+  report("note: opened \"" + options.name + "\" read-only (no write access), so the writer " +
+         (tell_writer(options) ? "is told through its event only" : "is not told"));
 }
 
 }  // namespace

@@ -16,9 +16,10 @@
 //   readers would take it for UTF-8 (support/message.hpp explains why); the writer refuses
 //   any other rather than let it be misread.
 // - "A reader has read it": our reader increments a 32-bit read count that lies right after
-//   the message (support/message.hpp has the layout). A plain program that only reads the text
-//   at offset 0, as the sample's reader does, can read it all the while; it just does not
-//   count, and the writer then waits its whole timeout and exits with 6.
+//   the message (support/message.hpp has the layout) and notifies the writer's event NAME.read
+//   (a namedshm::Event), which wakes the writer at once. A plain program that only reads the
+//   text at offset 0, as the sample's reader does, can read it all the while; it just does not
+//   acknowledge, and the writer then waits its whole timeout and exits with 6.
 // - The message is published so that a reader that is already waiting never sees half of it,
 //   and it may not be empty, because an empty message looks like "not written yet".
 // - Ctrl+C (SIGINT, SIGTERM) ends the wait cleanly: on POSIX the name is removed either way.
@@ -36,6 +37,7 @@
 #include <string_view>   // std::string_view
 #include <system_error>  // std::system_error, namedshm's failures
 
+#include <namedshm/event.hpp>     // namedshm::Event, the reader's acknowledgement
 #include <namedshm/namedshm.hpp>  // namedshm::SharedRegion
 
 #include "support/console.hpp"  // arguments, output, exit codes, key press, Ctrl+C
@@ -115,6 +117,14 @@ std::string os_name_prefix(std::string_view name) {
   return "/" + std::string(name) + ", ";
 }
 
+/// Sleeps until a reader notifies `read_event` (true), or for one poll interval, so that the
+/// caller can look at the key and Ctrl+C.
+bool wait_for_reader(namedshm::Event& read_event) {
+  if (read_event.valid()) return read_event.wait_for(example::poll_interval);
+  example::pause_briefly();
+  return false;
+}
+
 void report(const std::string& line) { example::write_line(stderr, std::string(program) + ": " + line); }
 
 int run(const Options& options) {
@@ -127,6 +137,10 @@ int run(const Options& options) {
   }
 
   auto region = namedshm::SharedRegion::create(options.name, options.size);
+  // Made before the message is visible, so that every reader of the message finds it. Without
+  // it (a name too long for the suffix, say) the read count alone tells, and is polled.
+  std::error_code no_event;
+  auto read_event = namedshm::Event::create(example::read_event_name(options.name), no_event);
 
   // Publish: everything but the first code unit, then that unit in one release store.
   std::memcpy(region.data() + 2, stored.data() + 2, stored.size() - 2);
@@ -145,15 +159,15 @@ int run(const Options& options) {
                                   example::encoding_name(options.encoding) + "); waiting up to " +
                                   options.timeout.text + " s for a reader" +
                                   (interactive ? " (or " + std::string(example::key_prompt) + ")" : ""));
-  if (read_count == nullptr) {
+  if (read_count == nullptr && !read_event.valid()) {
     example::write_line(stdout, std::string(program) +
-                                    ": the message leaves no room for the read count, so the wait lasts the "
-                                    "whole timeout");
+                                    ": the message leaves no room for the read count and there is no read "
+                                    "event, so the wait lasts the whole timeout");
   }
 
   const auto deadline = std::chrono::steady_clock::now() + options.timeout.duration;
-  for (;;) {
-    if (read_count != nullptr && read_count->load(std::memory_order_acquire) != 0) {
+  for (bool told = false;;) {
+    if (told || (read_count != nullptr && read_count->load(std::memory_order_acquire) != 0)) {
       example::write_line(stdout, std::string(program) + ": a reader has read the message; closing the region");
       return example::exit_ok;
     }
@@ -169,7 +183,7 @@ int run(const Options& options) {
       report("no reader confirmed reading the message within " + options.timeout.text + " s");
       return example::exit_not_acknowledged;
     }
-    example::pause_briefly();
+    told = wait_for_reader(read_event);
   }
 }
 

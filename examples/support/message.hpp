@@ -14,6 +14,11 @@
 //                of the region, there is no read count and the writer just waits its timeout.
 //   the rest     zero.
 //
+// Beside the region, our writer creates an auto-reset namedshm::Event named NAME + ".read"
+// (read_event_name below), and our reader notifies it after reading, so that the writer wakes
+// at once instead of polling the read count. The count stays, for readers that cannot open the
+// event (and for anyone who looks); programs that know neither just do not acknowledge.
+//
 // The writer publishes the message in two steps, so that a reader that maps the region before
 // the text is in place never sees half of it: it copies every byte from offset 2 on, then
 // stores bytes 0 and 1 as one atomic 16-bit store (release). A reader waits (acquire) until
@@ -49,6 +54,10 @@ inline constexpr std::string_view default_message = "Message from first process.
 enum class Encoding { utf8, utf16 };
 
 inline const char* encoding_name(Encoding encoding) noexcept { return encoding == Encoding::utf8 ? "UTF-8" : "UTF-16"; }
+
+/// The name of the writer's "it was read" event: the region's name + ".read", so
+/// "Global\\MyFileMappingObject.read" for the sample's name.
+inline std::string read_event_name(std::string_view region_name) { return std::string(region_name) + ".read"; }
 
 /// Where the read count lies for a message of `stored_bytes` bytes, terminator included.
 constexpr std::size_t read_count_offset(std::size_t stored_bytes) noexcept { return (stored_bytes + 3) / 4 * 4; }
