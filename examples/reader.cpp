@@ -24,7 +24,6 @@
 #include <chrono>        // std::chrono::steady_clock, the deadline
 #include <cstdint>       // std::uint16_t, std::uint32_t
 #include <cstdio>        // stdout, stderr
-#include <exception>     // std::exception
 #include <optional>      // std::optional, no options after --help
 #include <string>        // std::string
 #include <system_error>  // std::system_error, namedshm's failures
@@ -58,32 +57,25 @@ struct Options {
   example::Timeout timeout = example::parse_timeout("10");
 };
 
-/// Ends the program with `code` after one line on stderr.
-struct Failure {
-  example::ExitCode code;
-  std::string line;
-};
+using example::Failure;
 
 std::optional<Options> parse(const std::vector<std::string>& arguments) {
   Options options;
-  for (std::size_t at = 1; at < arguments.size(); ++at) {
+  const bool go_on = example::parse_arguments(arguments, usage, [&](std::size_t& at) {
     std::string value;
-    if (arguments[at] == "-h" || arguments[at] == "--help") {
-      example::write_line(stdout, usage);
-      return std::nullopt;
-    }
     if (example::take_option(arguments, at, "--name", value)) {
       options.name = value;
     } else if (example::take_option(arguments, at, "--timeout", value)) {
       options.timeout = example::parse_timeout(value);
     } else {
-      throw example::UsageError("unknown argument \"" + arguments[at] + "\"");
+      return false;
     }
-  }
-  return options;
+    return true;
+  });
+  return go_on ? std::optional<Options>(options) : std::nullopt;
 }
 
-void report(const std::string& line) { example::write_line(stderr, std::string(program) + ": " + line); }
+void report(const std::string& line) { example::report(program, line); }
 
 using Clock = std::chrono::steady_clock;
 
@@ -156,22 +148,8 @@ void run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  example::prepare_console();
-  try {
-    const std::optional<Options> options = parse(example::utf8_arguments(argc, argv));
-    if (options) run(*options);
+  return example::run_main(program, argc, argv, parse, [](const Options& options) {
+    run(options);
     return example::exit_ok;
-  } catch (const Failure& failure) {
-    report(failure.line);
-    return failure.code;
-  } catch (const example::UsageError& error) {
-    report(std::string(error.what()) + " (see --help)");
-    return example::exit_usage;
-  } catch (const std::system_error& error) {
-    report(std::string(example::without_library_prefix(error.what())));
-    return example::exit_code_for(error.code());
-  } catch (const std::exception& error) {
-    report(error.what());
-    return example::exit_failure;
-  }
+  });
 }

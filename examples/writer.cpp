@@ -31,7 +31,6 @@
 #include <cstdint>       // std::uint16_t, std::uint32_t
 #include <cstdio>        // stdout, stderr
 #include <cstring>       // std::memcpy
-#include <exception>     // std::exception
 #include <optional>      // std::optional, no options after --help
 #include <string>        // std::string
 #include <string_view>   // std::string_view
@@ -75,12 +74,8 @@ struct Options {
 
 std::optional<Options> parse(const std::vector<std::string>& arguments) {
   Options options;
-  for (std::size_t at = 1; at < arguments.size(); ++at) {
+  const bool go_on = example::parse_arguments(arguments, usage, [&](std::size_t& at) {
     std::string value;
-    if (arguments[at] == "-h" || arguments[at] == "--help") {
-      example::write_line(stdout, usage);
-      return std::nullopt;
-    }
     if (example::take_option(arguments, at, "--name", value)) {
       options.name = value;
     } else if (example::take_option(arguments, at, "--message", value)) {
@@ -93,9 +88,11 @@ std::optional<Options> parse(const std::vector<std::string>& arguments) {
       if (value != "utf8" && value != "utf16") throw example::UsageError("--encoding is utf8 or utf16");
       options.encoding = value == "utf8" ? example::Encoding::utf8 : example::Encoding::utf16;
     } else {
-      throw example::UsageError("unknown argument \"" + arguments[at] + "\"");
+      return false;
     }
-  }
+    return true;
+  });
+  if (!go_on) return std::nullopt;
   if (options.message.empty()) throw example::UsageError("the message is empty");
   if (!example::is_valid_utf8(options.message)) throw example::UsageError("the message is not valid UTF-8");
   const char32_t first = example::first_code_point(options.message);
@@ -125,7 +122,7 @@ bool wait_for_reader(namedshm::Event& read_event) {
   return false;
 }
 
-void report(const std::string& line) { example::write_line(stderr, std::string(program) + ": " + line); }
+void report(const std::string& line) { example::report(program, line); }
 
 int run(const Options& options) {
   const std::string stored = example::encode(options.message, options.encoding);
@@ -190,26 +187,17 @@ int run(const Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  example::prepare_console();
-  try {
-    const std::optional<Options> options = parse(example::utf8_arguments(argc, argv));
-    return options ? run(*options) : example::exit_ok;
-  } catch (const example::UsageError& error) {
-    report(std::string(error.what()) + " (see --help)");
-    return example::exit_usage;
-  } catch (const std::system_error& error) {
-    const example::ExitCode code = example::exit_code_for(error.code());
-    std::string line(example::without_library_prefix(error.what()));
-    if (code == example::exit_name_taken) {
+  return example::run_main(program, argc, argv, parse, [](const Options& options) {
+    try {
+      return run(options);
+    } catch (const std::system_error& error) {
+      if (example::exit_code_for(error.code()) != example::exit_name_taken) throw;
+      std::string line(example::without_library_prefix(error.what()));
       line += "; another process holds this name";
 #if defined(__linux__)
       line += " (a writer that was killed leaves it in /dev/shm)";
 #endif
+      throw example::Failure{example::exit_name_taken, line};
     }
-    report(line);
-    return code;
-  } catch (const std::exception& error) {
-    report(error.what());
-    return example::exit_failure;
-  }
+  });
 }

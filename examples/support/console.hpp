@@ -18,6 +18,7 @@
 #include <cstdint>       // SIZE_MAX
 #include <cstdio>        // std::FILE, std::fwrite
 #include <cstdlib>       // std::strtod, std::strtoull
+#include <exception>     // std::exception, in run_main
 #include <sstream>       // std::ostringstream, to show a timeout as it was given
 #include <stdexcept>     // std::runtime_error, the base of UsageError
 #include <string>        // std::string
@@ -46,7 +47,7 @@
 
 namespace example {
 
-/// Exit codes of both programs; README.md has the same table.
+/// Exit codes of the example programs; README.md has the same table.
 enum ExitCode : int {
   exit_ok = 0,                ///< done: the message was read (writer) or printed (reader)
   exit_usage = 1,             ///< bad command line, invalid name, message not UTF-8 or empty
@@ -56,6 +57,9 @@ enum ExitCode : int {
   exit_too_long = 5,          ///< writer: the message and its terminator do not fit in --size
   exit_not_acknowledged = 6,  ///< writer: no reader confirmed reading within --timeout
   exit_failure = 7,           ///< any other failure; the message says which
+  exit_cut_short = 8,         ///< receive-file: the sender closed or died before the end
+  exit_peer_gone = 9,         ///< send-file: the receiver closed or died first
+  exit_corrupt = 10,          ///< receive-file: the SHA-256 of what arrived is not the sender's
   exit_interrupted = 130,     ///< Ctrl+C or SIGTERM (the writer still removes its region)
 };
 
@@ -63,6 +67,12 @@ enum ExitCode : int {
 class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+/// Ends a program with `code` after one line on stderr.
+struct Failure {
+  ExitCode code;
+  std::string line;
 };
 
 /// The exit code for a failure that namedshm reported.
@@ -238,13 +248,13 @@ inline Timeout parse_timeout(const std::string& text) {
 }
 
 /// Parses a size in bytes: a whole number of at least 1.
-inline std::size_t parse_size(const std::string& text) {
+inline std::size_t parse_size(const std::string& text, const char* option = "--size") {
   const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
   char* end = nullptr;
   errno = 0;
   const unsigned long long value = digits ? std::strtoull(text.c_str(), &end, 10) : 0;
   if (!digits || errno == ERANGE || value == 0 || value > static_cast<unsigned long long>(SIZE_MAX)) {
-    throw UsageError("--size wants a whole number of bytes from 1, not \"" + text + "\"");
+    throw UsageError(std::string(option) + " wants a whole number of bytes from 1, not \"" + text + "\"");
   }
   return static_cast<std::size_t>(value);
 }
@@ -265,6 +275,51 @@ inline bool take_option(const std::vector<std::string>& arguments, std::size_t& 
     return true;
   }
   return false;
+}
+
+/// Writes "PROGRAM: LINE" to stderr.
+inline void report(const char* program, const std::string& line) {
+  write_line(stderr, std::string(program) + ": " + line);
+}
+
+/**
+ * The main() of every example: `parse` turns the UTF-8 arguments into options (an empty
+ * optional after --help), `run` does the work and returns the exit code. Whatever they throw
+ * becomes one line on stderr and the exit code that goes with it.
+ */
+template <class Parse, class Run>
+int run_main(const char* program, int argc, char** argv, Parse parse, Run run) {
+  prepare_console();
+  try {
+    const auto options = parse(utf8_arguments(argc, argv));
+    return options ? run(*options) : exit_ok;
+  } catch (const Failure& failure) {
+    report(program, failure.line);
+    return failure.code;
+  } catch (const UsageError& error) {
+    report(program, std::string(error.what()) + " (see --help)");
+    return exit_usage;
+  } catch (const std::system_error& error) {
+    report(program, std::string(without_library_prefix(error.what())));
+    return exit_code_for(error.code());
+  } catch (const std::exception& error) {
+    report(program, error.what());
+    return exit_failure;
+  }
+}
+
+/// The option loop every example shares: -h/--help prints `usage` (and returns false);
+/// `take` is offered each argument and returns false for one it does not know.
+template <class Take>
+bool parse_arguments(const std::vector<std::string>& arguments, const char* usage, Take take) {
+  for (std::size_t at = 1; at < arguments.size(); ++at) {
+    if (arguments[at] == "-h" || arguments[at] == "--help") {
+      write_line(stdout, usage);
+      return false;
+    }
+    if (!take(at)) throw UsageError("unknown argument \"" + arguments[at] + "\"");
+  }
+  return true;
 }
 
 }  // namespace example

@@ -136,12 +136,14 @@ struct Outcome {
   bool hung = false;  ///< it outlived step_limit and was killed
 };
 
-/// A program from the build folder, running with stdin empty and stdout/stderr in files.
+/// A program from the build folder, running with stdin empty (or a pipe that the test writes)
+/// and stdout/stderr in files.
 class Child {
  public:
   /// `as_other_user`: POSIX only, run as user and group 65534 (nobody); needs root.
+  /// `piped_input`: stdin is a pipe that write_input() fills and close_input() ends.
   Child(std::string label, const std::string& program, const std::vector<std::string>& arguments,
-        bool as_other_user = false)
+        bool as_other_user = false, bool piped_input = false)
       : label_(std::move(label)),
         out_path_(scenario_name + "." + label_ + ".out"),
         err_path_(scenario_name + "." + label_ + ".err"),
@@ -158,7 +160,12 @@ class Child {
     for (const auto& argument : arguments) append_quoted(line, widen(argument));
     SECURITY_ATTRIBUTES inherit{sizeof inherit, nullptr, TRUE};
     const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
-    HANDLE input = CreateFileW(L"NUL", GENERIC_READ, share, &inherit, OPEN_EXISTING, 0, nullptr);
+    HANDLE input = INVALID_HANDLE_VALUE;
+    if (!piped_input) {
+      input = CreateFileW(L"NUL", GENERIC_READ, share, &inherit, OPEN_EXISTING, 0, nullptr);
+    } else if (CreatePipe(&input, &input_, &inherit, 0)) {
+      SetHandleInformation(input_, HANDLE_FLAG_INHERIT, 0);  // only the read end goes to the child
+    }
     HANDLE output = CreateFileW(widen(out_path_).c_str(), GENERIC_WRITE, share, &inherit, CREATE_ALWAYS, 0, nullptr);
     HANDLE error = CreateFileW(widen(err_path_).c_str(), GENERIC_WRITE, share, &inherit, CREATE_ALWAYS, 0, nullptr);
     STARTUPINFOW startup{};
@@ -189,7 +196,14 @@ class Child {
     argv.push_back(nullptr);
     // The files are emptied here, before the child exists, so that wait_for_output never
     // sees what an earlier run left in them.
-    const int input = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int input = -1;
+    int ends[2] = {-1, -1};
+    if (!piped_input) {
+      input = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    } else if (pipe2(ends, O_CLOEXEC) == 0) {
+      input = ends[0];
+      input_ = ends[1];
+    }
     const int output = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     const int error = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (input >= 0 && output >= 0 && error >= 0) pid_ = fork();
@@ -210,6 +224,7 @@ class Child {
   Child& operator=(const Child&) = delete;
 
   ~Child() {
+    close_input();
     if (running()) {
       kill_now();
       finish();
@@ -218,6 +233,37 @@ class Child {
     if (process_ != nullptr) CloseHandle(process_);
 #endif
   }
+
+  /// Writes to a piped stdin; false once the child no longer reads it.
+  bool write_input(const std::string& data) {
+#if defined(_WIN32)
+    DWORD written = 0;
+    return input_ != nullptr && WriteFile(input_, data.data(), static_cast<DWORD>(data.size()), &written, nullptr) &&
+           written == data.size();
+#else
+    std::size_t done = 0;
+    while (input_ >= 0 && done < data.size()) {
+      const ssize_t wrote = ::write(input_, data.data() + done, data.size() - done);
+      if (wrote <= 0) return false;
+      done += static_cast<std::size_t>(wrote);
+    }
+    return input_ >= 0;
+#endif
+  }
+
+  /// Ends a piped stdin: the child reads end-of-file.
+  void close_input() {
+#if defined(_WIN32)
+    if (input_ != nullptr) CloseHandle(input_);
+    input_ = nullptr;
+#else
+    if (input_ >= 0) ::close(input_);
+    input_ = -1;
+#endif
+  }
+
+  /// Ends the child at once (SIGKILL, TerminateProcess), as a crash would.
+  void kill() { kill_now(); }
 
   /// True until the child has exited (and, on POSIX, been reaped by us).
   bool running() {
@@ -320,8 +366,10 @@ class Child {
   int exit_code_ = -1;
 #if defined(_WIN32)
   HANDLE process_ = nullptr;
+  HANDLE input_ = nullptr;  // the write end of a piped stdin
 #else
   pid_t pid_ = -1;
+  int input_ = -1;  // the write end of a piped stdin
 #endif
 };
 
@@ -624,6 +672,136 @@ void access_denied() {
   end_raw_writer(writer, name);
 }
 
+// --- The file-streaming pair: namedshm-send-file and namedshm-receive-file. ---
+
+/// `size` bytes that differ from run to run of the generator's seed only: a file to stream.
+std::string test_bytes(std::size_t size, std::uint32_t seed) {
+  std::string bytes(size, '\0');
+  for (char& byte : bytes) {
+    seed = seed * 1664525U + 1013904223U;
+    byte = static_cast<char>(seed >> 24U);
+  }
+  return bytes;
+}
+
+std::string write_input_file(const std::string& bytes) {
+  const std::string path = scenario_name + ".input.bin";
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return path;
+}
+
+/// The 64 hex digits of the receiver's last line, "<sha256>  OUTPUT".
+std::string printed_digest(const Outcome& outcome) {
+  const std::string& out = outcome.out;
+  const std::size_t end = out.find_last_not_of("\r\n");
+  const std::size_t start = end == std::string::npos ? 0 : out.find_last_of('\n', end);
+  return out.substr(start == std::string::npos ? 0 : start + 1, 64);
+}
+
+/// Checks a whole transfer: both exit 0, the copy is the same bytes, both name the same digest.
+void expect_transfer(const Outcome& sender, const Outcome& receiver, const std::string& bytes,
+                     const std::string& output) {
+  check(receiver.exit_code == 0, "the receiver exits with 0");
+  check(sender.exit_code == 0, "the sender exits with 0");
+  check(read_file(output) == bytes, "the received file has the sent bytes");
+  check(contains(receiver.out, "  " + output), "the receiver prints its digest as sha256sum does");
+  check(printed_digest(receiver).size() == 64 && contains(sender.out, "SHA-256 " + printed_digest(receiver)),
+        "sender and receiver agree on the SHA-256");
+  check(contains(sender.out, "sent " + std::to_string(bytes.size()) + " bytes"), "the sender counts every byte");
+}
+
+void stream_file() {
+  // A known answer first (FIPS 180-2, "abc"), so that the digests below mean something.
+  const std::string name = unique_name();
+  const std::string bytes = test_bytes(3 * 1024 * 1024 + 12345, 7);  // not a multiple of any chunk
+  const std::string input = write_input_file(bytes);
+  const std::string output = scenario_name + ".output.bin";
+  Child receiver("receiver", "namedshm-receive-file", {output, "--name", name, "--capacity", "65536"});
+  check(receiver.wait_for_output("waiting up to"), "the receiver is ready");
+  const Outcome sender = run("sender", "namedshm-send-file", {input, "--name", name});
+  expect_transfer(sender, receiver.finish(), bytes, output);
+}
+
+void stream_known_digest() {
+  const std::string name = unique_name();
+  const std::string output = scenario_name + ".output.bin";
+  const std::string input = write_input_file("abc");
+  Child receiver("receiver", "namedshm-receive-file", {output, "--name", name});
+  check(receiver.wait_for_output("waiting up to"), "the receiver is ready");
+  const Outcome sender = run("sender", "namedshm-send-file", {input, "--name", name});
+  const Outcome received = receiver.finish();
+  expect_transfer(sender, received, "abc", output);
+  check(printed_digest(received) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        "the digest of \"abc\" is FIPS 180-2's");
+  const std::string empty = scenario_name + ".empty.bin";
+  std::ofstream(empty, std::ios::binary).flush();
+  Child second("receiver-empty", "namedshm-receive-file", {output, "--name", name});
+  check(second.wait_for_output("waiting up to"), "the receiver of an empty file is ready");
+  const Outcome empty_sender = run("sender-empty", "namedshm-send-file", {empty, "--name", name});
+  const Outcome empty_received = second.finish();
+  expect_transfer(empty_sender, empty_received, "", output);
+  check(printed_digest(empty_received) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "the digest of an empty file is the known one");
+}
+
+void stream_sender_first() {
+  const std::string name = unique_name();
+  const std::string bytes = test_bytes(200000, 11);
+  const std::string input = write_input_file(bytes);
+  const std::string output = scenario_name + ".output.bin";
+  Child sender("sender", "namedshm-send-file", {input, "--name", name, "--timeout", "60"});
+  const Outcome received = run("receiver", "namedshm-receive-file", {output, "--name", name});
+  expect_transfer(sender.finish(), received, bytes, output);
+}
+
+void stream_from_stdin() {
+  const std::string name = unique_name();
+  const std::string bytes = test_bytes(1500000, 13);
+  const std::string output = scenario_name + ".output.bin";
+  Child receiver("receiver", "namedshm-receive-file", {output, "--name", name, "--capacity", "65536"});
+  check(receiver.wait_for_output("waiting up to"), "the receiver is ready");
+  Child sender("sender", "namedshm-send-file", {"-", "--name", name}, false, true);
+  check(sender.write_input(bytes), "the sender reads all of its stdin");
+  sender.close_input();
+  expect_transfer(sender.finish(), receiver.finish(), bytes, output);
+}
+
+void stream_sender_dies() {
+  // The sender waits for more of its stdin when it is killed: no end message can come, and
+  // the receiver, asleep in its wait, must learn from the OS that the sender is gone.
+  const std::string name = unique_name();
+  const std::string output = scenario_name + ".output.bin";
+  Child receiver("receiver", "namedshm-receive-file", {output, "--name", name});
+  check(receiver.wait_for_output("waiting up to"), "the receiver is ready");
+  Child sender("sender", "namedshm-send-file", {"-", "--name", name}, false, true);
+  check(sender.write_input(test_bytes(100000, 17)), "the sender takes part of a file");
+  sender.kill();
+  const Outcome received = receiver.finish();
+  check(received.exit_code == 8, "the receiver exits with 8: cut short");
+  check(contains(received.err, "the sender died"), "it says that the sender died");
+  check(read_file(output).empty() && !std::ifstream(output).good(), "no half file is left behind");
+}
+
+void stream_receiver_dies() {
+  // The receiver is killed in the middle of a transfer. The ring (64 KiB) is far smaller than
+  // what the sender is given next, so the sender must wait for room that never comes, and
+  // learn from the OS that the receiver died.
+  const std::string name = unique_name();
+  const std::string output = scenario_name + ".output.bin";
+  Child receiver("receiver", "namedshm-receive-file", {output, "--name", name, "--capacity", "65536"});
+  check(receiver.wait_for_output("waiting up to"), "the receiver is ready");
+  Child sender("sender", "namedshm-send-file", {"-", "--name", name}, false, true);
+  check(sender.write_input(test_bytes(100000, 19)), "the sender takes the start of a file");
+  receiver.kill();
+  receiver.finish();
+  sender.write_input(test_bytes(1000000, 23));  // fails part-way once the sender has given up
+  sender.close_input();
+  const Outcome sent = sender.finish();
+  check(sent.exit_code == 9, "the sender exits with 9: the receiver went away");
+  check(contains(sent.err, "the receiver went away"), "it says so");
+  remove_leftover(name);
+}
+
 const std::map<std::string, void (*)()> scenarios{
     {"writer-first", writer_first},
     {"reader-first", reader_first},
@@ -643,6 +821,12 @@ const std::map<std::string, void (*)()> scenarios{
     {"writer-to-raw-reader", writer_to_raw_reader},
     {"read-only-fallback", read_only_fallback},
     {"access-denied", access_denied},
+    {"stream-file", stream_file},
+    {"stream-known-digest", stream_known_digest},
+    {"stream-sender-first", stream_sender_first},
+    {"stream-from-stdin", stream_from_stdin},
+    {"stream-sender-dies", stream_sender_dies},
+    {"stream-receiver-dies", stream_receiver_dies},
 };
 
 std::string own_directory(const char* argv0) {
@@ -672,6 +856,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   scenario_name = found->first;
+#if !defined(_WIN32)
+  ::signal(SIGPIPE, SIG_IGN);  // a child that stops reading its stdin must not end the test
+#endif
   program_directory = own_directory(argv[0]);
   found->second();
   std::printf("%s: %s\n", scenario_name.c_str(), failures == 0 ? "passed" : "FAILED");
