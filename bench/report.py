@@ -4,8 +4,8 @@
     report.py native  --work DIR --results bench/results --readme bench/README.md ...
     report.py windows --work DIR --results bench/results --readme bench/README.md ...
 
-Reads DIR/lifecycle.json and DIR/typed.json (Google Benchmark, one row per repetition) and,
-natively, DIR/callgrind.FUNCTION.out. Writes RESULTS/PLATFORM.json (every repetition, the
+Reads DIR/lifecycle.json, DIR/typed.json and DIR/ipc.json (Google Benchmark, one row per
+repetition) and, natively, DIR/callgrind.FUNCTION.out. Writes RESULTS/PLATFORM.json (every repetition, the
 machine and every comparison), RESULTS/PLATFORM.md (the tables) and, natively,
 RESULTS/scaling.dat for the plot; then puts the tables into the README between its markers.
 
@@ -91,18 +91,26 @@ def fmt_us(ns):
 
 
 def verdict(r, target):
-    """target: ('max', x): the ratio must be <= x. "yes" if the median is; "within noise" if only
-    the lower quartile is (the data cannot tell); "no" if even the lower quartile is above."""
+    """target: ('max', x): the ratio must be <= x; ('min', x): it must be >= x. "yes" if the median
+    meets it; "within noise" if only the better quartile does (the data cannot tell); "no" if even
+    the better quartile misses it."""
     if r is None or target is None:
         return ""
-    if r["median"] <= target[1]:
+    kind, limit = target
+    if kind == "min":
+        if r["median"] >= limit:
+            return "yes"
+        return "within noise" if r["q3"] >= limit else "**no**"
+    if r["median"] <= limit:
         return "yes"
-    return "within noise" if r["q1"] <= target[1] else "**no**"
+    return "within noise" if r["q1"] <= limit else "**no**"
 
 
 def fmt_target(target):
     if target is None:
         return "—"
+    if target[0] == "min":
+        return f"≥ {target[1]:.2f}"
     return f"≤ {target[1]:.2f}" if target[1] != 1.0 else "< 1.00"
 
 
@@ -242,6 +250,178 @@ def machine_markdown(m, basis_note):
             f"expect noise). {m['compiler']}; {m['tools']}. {basis_note}")
 
 
+IPC_COUNTERS = {"p50_ns": "p50", "p99_ns": "p99", "p999_ns": "p999", "mean_ns": "mean", "max_ns": "max",
+                "round_trips": "round_trips", "bytes_per_second": "bps"}
+
+
+def load_ipc_runs(path):
+    """As load_runs, plus every repetition's counters: {'roundtrip/spin/raw-atomic': {'real': [...],
+    'p50': [...], 'p99': [...], 'p999': [...], 'mean': [...], 'max': [...], 'bps': [...]}}."""
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    runs = {}
+    for row in data["benchmarks"]:
+        name = re.sub(r"/(real|manual)_time$", "", row.get("run_name", row["name"]))
+        run = runs.setdefault(name, {"real": [], "cpu": []})
+        if row.get("error_occurred"):
+            run["error"] = row.get("error_message", "failed")
+            continue
+        if row.get("run_type", "iteration") != "iteration":
+            continue
+        scale = UNIT_NS[row.get("time_unit", "ns")]
+        run["real"].append(row["real_time"] * scale)
+        run["cpu"].append(row["cpu_time"] * scale)
+        for counter, key in IPC_COUNTERS.items():
+            if counter in row:
+                run.setdefault(key, []).append(row[counter])
+    return data.get("context", {}), runs
+
+
+def fmt_ns(ns):
+    """Nanoseconds as µs with three significant digits (0.142, 17.8, 1234)."""
+    if ns is None:
+        return "n/a"
+    us = ns / 1e3
+    if us < 1:
+        return f"{us:.3f}"
+    if us < 10:
+        return f"{us:.2f}"
+    return f"{us:.1f}" if us < 100 else f"{us:.0f}"
+
+
+def fmt_gbs(bps):
+    return "n/a" if bps is None else f"{bps / 1e9:.2f}"
+
+
+def ipc_section(args, platform_name, number):
+    """The round-trip and throughput tables of namedshm_bench_ipc (WORK/ipc.json): (markdown lines,
+    JSON), or a line saying the suite did not run."""
+    heading = ("" if number is None else f"{number}. ") + "IPC: round trips and throughput between two processes"
+    path = os.path.join(args.work, "ipc.json")
+    if not os.path.exists(path):
+        return [f"### {heading}", "", "Not run (no ipc.json).", ""], None
+    context, runs = load_ipc_runs(path)
+    windows = platform_name == "windows"
+    raw_block = "roundtrip/block/raw-event" if windows else "roundtrip/block/raw-futex"
+    raw_block_label = ("raw Win32 events (SetEvent / WaitForSingleObject)" if windows
+                       else "raw futex (FUTEX_WAKE / FUTEX_WAIT)")
+    streams = (["named-pipe"] if windows else ["pipe", "unix-socket"])
+    stream_labels = {"named-pipe": "named pipe", "pipe": "pipe", "unix-socket": "unix socket"}
+    missing = context.get("ipc_missing_headers", "none")
+    placement = context.get("ipc_placement", "unknown")
+    min_time = f"{args.ipc_min_time} s" if args.ipc_min_time else "the suite's minimum time"
+
+    md = [f"### {heading}", "",
+          "`bench/ipc.cpp`: the benchmark binary starts itself again as the partner process "
+          f"(`--ipc-partner KIND NAME ...`), which exits when the parent does. Placement: {placement}. "
+          f"Each repetition runs at least {min_time}, after an untimed warm-up of 20 ms; every round trip's "
+          "time is recorded (one rdtsc per round trip, calibrated against steady_clock), and the "
+          "percentiles below are the medians, over the repetitions, of each repetition's percentile. "
+          "A ratio is the median of all pairwise ratios of the two sides' repetitions [interquartile range]; "
+          "the verdict uses the p50 ratio."
+          + ("" if missing == "none" else f" **Not built: {missing.strip()}** (its benchmarks are missing below)."),
+          ""]
+
+    transports = [
+        ("roundtrip/spin/raw-atomic", "spin", "raw: two std::atomic<uint64_t> in shared memory, pause between loads"),
+        ("roundtrip/spin/namedshm-channel", "spin", "namedshm: two channels, WaitPolicy::spin, 8-byte messages"),
+        (raw_block, "block", raw_block_label),
+        ("roundtrip/block/namedshm-event", "block", "namedshm: two auto-reset `Event`s"),
+        ("roundtrip/block/namedshm-channel", "block", "namedshm: two channels, WaitPolicy::block, 8-byte messages"),
+    ] + [(f"roundtrip/block/{s}", "block", f"{stream_labels[s]}, 8 bytes each way") for s in streams]
+    md += ["| round trip | waits | p50 µs | p99 µs | p99.9 µs | mean µs | round trips per repetition |",
+           "| --- | --- | --- | --- | --- | --- | --- |"]
+    table_json = []
+    for name, waits, label in transports:
+        med = {key: median_of(runs, name, key) for key in ("p50", "p99", "p999", "mean", "round_trips")}
+        error = runs.get(name, {}).get("error")
+        shown = label + (f" (error: {error})" if error else "") + ("" if name in runs else " (not run)")
+        trips = "n/a" if med["round_trips"] is None else f"{med['round_trips']:,.0f}"
+        md.append(f"| {shown} | {waits} | {fmt_ns(med['p50'])} | {fmt_ns(med['p99'])} | {fmt_ns(med['p999'])} | "
+                  f"{fmt_ns(med['mean'])} | {trips} |")
+        table_json.append({"name": name, "label": label, "median_ns": med, "error": error})
+
+    comparisons = []
+
+    def compare(label, a, b, target=None, keys=("p50", "p99", "p999", "mean")):
+        entry = {"label": label, "a": a, "b": b, "target": target,
+                 "ratio": {key: ratio(runs, a, b, key) for key in keys}}
+        entry["met"] = verdict(entry["ratio"][keys[0]], target).strip("*") or None
+        for side in (a, b):
+            if side in runs and "error" in runs[side]:
+                entry["error"] = f"{side}: {runs[side]['error']}"
+        comparisons.append(entry)
+        return entry
+
+    rt = [
+        compare("spinning: namedshm channel ÷ raw atomics", "roundtrip/spin/namedshm-channel",
+                "roundtrip/spin/raw-atomic", ("max", 1.25)),
+        compare(f"blocking: namedshm Event ÷ {'raw events' if windows else 'raw futex'}",
+                "roundtrip/block/namedshm-event", raw_block, ("max", 1.2)),
+        compare(f"blocking: namedshm channel ÷ {'raw events' if windows else 'raw futex'}",
+                "roundtrip/block/namedshm-channel", raw_block, ("max", 1.2)),
+    ]
+    for s_ in streams:
+        rt.append(compare(f"blocking: namedshm channel ÷ {stream_labels[s_]}", "roundtrip/block/namedshm-channel",
+                          f"roundtrip/block/{s_}"))
+    for s_ in streams:
+        rt.append(compare(f"blocking: {stream_labels[s_]} ÷ {'raw events' if windows else 'raw futex'}",
+                          f"roundtrip/block/{s_}", raw_block))
+    md += ["", "| comparison | ratio A ÷ B, p50 | p99 | p99.9 | mean | target (p50) | met |",
+           "| --- | --- | --- | --- | --- | --- | --- |"]
+    for e in rt:
+        label = e["label"] + (f" ({e['error']})" if "error" in e else "")
+        md.append(f"| {label} | {fmt_ratio(e['ratio']['p50'])} | {fmt_ratio(e['ratio']['p99'])} | "
+                  f"{fmt_ratio(e['ratio']['p999'])} | {fmt_ratio(e['ratio']['mean'])} | {fmt_target(e['target'])} | "
+                  f"{verdict(e['ratio']['p50'], e['target'])} |")
+
+    # Throughput.
+    sizes = sorted({int(n.rsplit("/", 1)[1]) for n in runs if n.startswith("stream/")})
+    columns = [("memcpy", "memcpy (1 process)"), ("sum", "sum in cache (1 process)"), ("raw-ring", "raw ring"),
+               ("namedshm-channel", "namedshm channel")] + [(s_, stream_labels[s_]) for s_ in streams]
+    md += ["", "Throughput: messages of one size from the partner (producer) to the parent (consumer), which reads "
+           "every byte where it lies (the sum of its 64-bit words, checked against the expected sum of every "
+           "message). Producers copy each message from a buffer in cache: memcpy into the channel "
+           "(`prepare`/`commit`, spin_then_block) or the raw ring (fixed slots, spinning), write() to the "
+           f"{' / '.join(stream_labels[s_] for s_ in streams)}; the ring and the channel have the same bytes (the power "
+           "of two that holds four messages, at least 64 KiB). memcpy and the sum run in one process on data in cache: the ceilings. GB/s = 10^9 "
+           "bytes per second, medians over the repetitions.", "",
+           "| message | " + " | ".join(label for _, label in columns) + " |",
+           "|" + " --- |" * (len(columns) + 1)]
+    bandwidth = {}
+    for size in sizes:
+        row = []
+        for key, _ in columns:
+            name = f"stream/{key}/{size}"
+            bps = median_of(runs, name, "bps")
+            bandwidth.setdefault(size_label(size), {})[key] = bps
+            row.append(fmt_gbs(bps) + (" (error)" if "error" in runs.get(name, {}) else ""))
+        md.append(f"| {size_label(size)} | " + " | ".join(row) + " |")
+    tp = []
+    for size in sizes:
+        s = size_label(size)
+        target = ("min", 0.5) if size == 64 * KIB else None
+        tp.append(compare(f"{s}: namedshm channel, share of memcpy bandwidth", f"stream/memcpy/{size}",
+                          f"stream/namedshm-channel/{size}", target, keys=("real",)))
+        tp.append(compare(f"{s}: namedshm channel ÷ raw ring (bandwidth)", f"stream/raw-ring/{size}",
+                          f"stream/namedshm-channel/{size}", None, keys=("real",)))
+        tp.append(compare(f"{s}: raw ring, share of memcpy bandwidth", f"stream/memcpy/{size}",
+                          f"stream/raw-ring/{size}", None, keys=("real",)))
+        for s_ in streams:
+            tp.append(compare(f"{s}: namedshm channel ÷ {stream_labels[s_]} (bandwidth)", f"stream/{s_}/{size}",
+                              f"stream/namedshm-channel/{size}", None, keys=("real",)))
+    md += ["", "| comparison | ratio (bandwidth) | fastest ÷ fastest | target | met |", "| --- | --- | --- | --- | --- |"]
+    for e in tp:
+        r = e["ratio"]["real"]
+        label = e["label"] + (f" ({e['error']})" if "error" in e else "")
+        md.append(f"| {label} | {fmt_ratio(r)} | {'n/a' if r is None else format(r['fastest'], '.2f')} | "
+                  f"{fmt_target(e['target'])} | {verdict(r, e['target'])} |")
+    md.append("")
+    result = {"context": {k: v for k, v in context.items() if k.startswith("ipc_")}, "round_trips": table_json,
+              "throughput_bytes_per_second": bandwidth, "comparisons": comparisons, "runs": runs}
+    return md, result
+
+
 def native(args):
     context, runs = load_runs(os.path.join(args.work, "lifecycle.json"))
     _, typed_runs = load_runs(os.path.join(args.work, "typed.json"))
@@ -372,8 +552,10 @@ def native(args):
         for size, values in scaling_rows:
             handle.write(f"{size} " + " ".join("?" if v is None else f"{v / 1e3:.3f}" for v in values) + "\n")
     md += ["![create + map + unmap + close against region size](results/lifecycle.png)", ""]
+    ipc_md, ipc_json = ipc_section(args, "native", 4)
+    md += ipc_md
     syscalls = {call: median_of(runs, f"syscall/{call}", "cpu") for call in SYSCALLS}
-    result = {"platform": "native", "machine": m, "context": context, "comparisons": rep.comparisons,
+    result = {"platform": "native", "machine": m, "context": context, "comparisons": rep.comparisons, "ipc": ipc_json,
               "syscall_cpu_ns": syscalls, "safety_steps": step_json, "open_lock_extra_ns": open_extra, "touch": touch_json,
               "callgrind": callgrind, "runs": runs}
     return result, "\n".join(md)
@@ -430,7 +612,10 @@ def windows(args):
             which = ", ".join(f"{name} {count:g}" for name, count in names.items())
             md.append(f"| {cycle} | {sum(names.values()):g} | {which} |")
         md.append("")
+    ipc_md, ipc_json = ipc_section(args, "windows", None)
+    md += ipc_md
     result = {"platform": "windows-wine", "machine": m, "context": context, "comparisons": rep.comparisons,
+              "ipc": ipc_json,
               "server_requests_per_cycle": server, "runs": runs}
     return result, "\n".join(md)
 
@@ -461,6 +646,7 @@ def main():
     parser.add_argument("--repetitions", type=int, default=0)
     parser.add_argument("--min-time", type=float, default=0.0)
     parser.add_argument("--typed-min-time", type=float, default=0.0)
+    parser.add_argument("--ipc-min-time", type=float, default=0.0)
     parser.add_argument("--load-before", nargs=3, default=["?", "?", "?"])
     parser.add_argument("--callgrind-passes", type=int, default=1000)
     parser.add_argument("--server-cycles", type=int, default=100)

@@ -6,7 +6,10 @@
 # run, or a shared-memory object left behind does.
 #   scripts/bench.sh             native: POSIX backend vs raw calls and Boost.Interprocess
 #   scripts/bench.sh --windows   MinGW build under Wine: Win32 backend vs raw Win32 calls
-# NAMEDSHM_BENCH_REPETITIONS and NAMEDSHM_BENCH_MIN_TIME (seconds) override the defaults.
+# Both also run the IPC suite (bench/ipc.cpp): Event and channel between two processes vs raw
+# atomics, futex or Win32 events, pipes and sockets (named pipes under Wine), and memcpy.
+# NAMEDSHM_BENCH_REPETITIONS and NAMEDSHM_BENCH_MIN_TIME (seconds) override the defaults;
+# NAMEDSHM_BENCH_IPC_MIN_TIME the IPC suite's alone (0.2 s); NAMEDSHM_BENCH_PIN=0 turns off its pinning.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$NAMEDSHM_ROOT"
@@ -48,17 +51,20 @@ if [ "$windows" = 0 ]; then
   repetitions=${NAMEDSHM_BENCH_REPETITIONS:-15}
   min_time=${NAMEDSHM_BENCH_MIN_TIME:-0.05}
   typed_min_time=${NAMEDSHM_BENCH_MIN_TIME:-0.2}
+  ipc_min_time=${NAMEDSHM_BENCH_IPC_MIN_TIME:-${NAMEDSHM_BENCH_MIN_TIME:-0.2}}
   build=build/release
   work=$build/bench/results
   log "configure and build (preset release, $build)"
   cmake --preset release -DNAMEDSHM_BUILD_BENCHMARKS=ON >build/bench-release.configure.log 2>&1 ||
     { cat build/bench-release.configure.log; exit 1; }
-  cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_typed_access_callgrind
+  cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_bench_ipc \
+    namedshm_typed_access_callgrind
   rm -rf "$work" && mkdir -p "$work"
   before=$(leftovers)
 
   run_suite "$build/bench/namedshm_bench_lifecycle" lifecycle "$min_time"
   run_suite "$build/bench/namedshm_bench_typed" typed "$typed_min_time"
+  run_suite "$build/bench/namedshm_bench_ipc" ipc "$ipc_min_time"
 
   passes=1000
   log "callgrind: instructions of the typed and the raw loops ($passes calls each)"
@@ -74,7 +80,8 @@ if [ "$windows" = 0 ]; then
   python3 bench/report.py native --work "$work" --results "$results" --readme bench/README.md \
     --command "scripts/bench.sh" --compiler "$(c++ --version | head -1) -O3 (CMake Release)" \
     --tools "Google Benchmark $(dpkg-query -W -f='${Version}' libbenchmark-dev) (Debian), Boost $(dpkg-query -W -f='${Version}' libboost-dev) (Debian), $(valgrind --version)" \
-    --repetitions "$repetitions" --min-time "$min_time" --typed-min-time "$typed_min_time" --load-before "${load_before[@]}" \
+    --repetitions "$repetitions" --min-time "$min_time" --typed-min-time "$typed_min_time" \
+    --ipc-min-time "$ipc_min_time" --load-before "${load_before[@]}" \
     --callgrind-passes "$passes" >"$work/report.md"
   gnuplot -e "data='$results/scaling.dat'; output='$results/lifecycle.png'" bench/lifecycle.gp
   echo "wrote $results/native.json, $results/native.md, $results/lifecycle.png and bench/README.md"
@@ -83,6 +90,7 @@ else
   repetitions=${NAMEDSHM_BENCH_REPETITIONS:-20}
   min_time=${NAMEDSHM_BENCH_MIN_TIME:-0.05}
   typed_min_time=${NAMEDSHM_BENCH_MIN_TIME:-0.2}
+  ipc_min_time=${NAMEDSHM_BENCH_IPC_MIN_TIME:-${NAMEDSHM_BENCH_MIN_TIME:-0.2}}
   scripts/deps.sh benchmark-mingw
   build=build/mingw-wine-release
   work=$build/bench/results
@@ -90,13 +98,15 @@ else
   cmake --preset mingw-wine-release -DNAMEDSHM_BUILD_BENCHMARKS=ON \
     -DCMAKE_PREFIX_PATH="$NAMEDSHM_ROOT/build/deps/benchmark-mingw" >build/bench-mingw-wine-release.configure.log 2>&1 ||
     { cat build/bench-mingw-wine-release.configure.log; exit 1; }
-  cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_win32_server_calls
+  cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_bench_ipc \
+    namedshm_win32_server_calls
   rm -rf "$work" && mkdir -p "$work"
   before=$(leftovers)
   # As the toolchain's CMAKE_CROSSCOMPILING_EMULATOR runs tests: the prefix in the build folder.
   wine_run=(env WINEDEBUG=-all WINEDLLOVERRIDES=winedbg.exe=d "WINEPREFIX=$NAMEDSHM_ROOT/$build/wineprefix" wine)
   run_suite "$build/bench/namedshm_bench_lifecycle.exe" lifecycle "$min_time" "${wine_run[@]}"
   run_suite "$build/bench/namedshm_bench_typed.exe" typed "$typed_min_time" "${wine_run[@]}"
+  run_suite "$build/bench/namedshm_bench_ipc.exe" ipc "$ipc_min_time" "${wine_run[@]}"
 
   cycles=100
   log "wineserver requests per cycle (a wineserver with -d1 traces them, $cycles cycles each)"
@@ -124,7 +134,8 @@ else
     --command "scripts/bench.sh --windows" \
     --compiler "$(x86_64-w64-mingw32-g++-posix --version | head -1) -O3 (CMake Release)" \
     --tools "Google Benchmark 1.7.1 built from Debian's source package, $(wine --version)" \
-    --repetitions "$repetitions" --min-time "$min_time" --typed-min-time "$typed_min_time" --load-before "${load_before[@]}" \
+    --repetitions "$repetitions" --min-time "$min_time" --typed-min-time "$typed_min_time" \
+    --ipc-min-time "$ipc_min_time" --load-before "${load_before[@]}" \
     --server-cycles "$cycles" >"$work/report.md"
   echo "wrote $results/windows.json, $results/windows.md and bench/README.md"
 fi

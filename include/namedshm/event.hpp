@@ -31,6 +31,7 @@ enum class EventMode : unsigned char {
 
 /// How to create an event; every field has a safe default.
 struct EventOptions {
+  /// Whether notify() releases one waiter or all of them; see EventMode.
   EventMode mode = EventMode::auto_reset;
   /// Start set, as if notify() had been called.
   bool initially_set = false;
