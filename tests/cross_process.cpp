@@ -9,10 +9,12 @@
 
 #include "support/catch.hpp"
 #include "support/process.hpp"
+#include "support/wait.hpp"
 
 using namedshm::SharedRegion;
 using namedshm_test::ChildProcess;
 using namedshm_test::unique_name;
+using namedshm_test::wait_until;
 
 namespace {
 
@@ -22,17 +24,6 @@ struct Letter {
   char answer[64];
   std::uint64_t doubled;
 };
-
-// Waits until `done()`; bounded so that a broken peer fails the test instead of hanging it.
-template <class Condition>
-bool wait_until(Condition done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
 
 }  // namespace
 

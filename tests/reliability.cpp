@@ -16,6 +16,7 @@
 
 #include "support/catch.hpp"
 #include "support/process.hpp"
+#include "support/wait.hpp"
 
 #if defined(_WIN32)
 #  include <windows.h>  // ERROR_COMMITMENT_LIMIT, ERROR_NOT_ENOUGH_MEMORY
@@ -31,7 +32,9 @@
 using namedshm::ReadOnlyRegion;
 using namedshm::SharedRegion;
 using namedshm_test::ChildProcess;
+using namedshm_test::name_exists;
 using namedshm_test::unique_name;
+using namedshm_test::wait_until;
 
 namespace {
 
@@ -40,23 +43,6 @@ constexpr int killed_exit_code = 137;  // what ChildProcess::kill passes to Term
 #else
 constexpr int killed_exit_code = -SIGKILL;
 #endif
-
-// Waits until `done()`; bounded so that a broken peer fails the test instead of hanging it.
-template <class Condition>
-bool wait_until(Condition done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
-
-bool name_exists(const std::string& name) {
-  std::error_code ec;
-  ReadOnlyRegion::open(name, ec);
-  return !ec;
-}
 
 /// Removes a name when a test ends, however it ends, so that a failed REQUIRE leaves no name
 /// behind that a killed creator or keep_name kept (POSIX; Windows has nothing to remove).

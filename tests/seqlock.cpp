@@ -19,6 +19,7 @@
 
 #include "support/catch.hpp"
 #include "support/process.hpp"
+#include "support/wait.hpp"
 
 using namedshm::Published;
 using namedshm::ReadOnlyRegion;
@@ -26,6 +27,7 @@ using namedshm::SharedRegion;
 using namedshm_test::Arguments;
 using namedshm_test::ChildProcess;
 using namedshm_test::unique_name;
+using namedshm_test::wait_until;
 
 namespace namedshm::detail {
 /// One reader step on its own: copy the words, then compare the sequence with `before`.
@@ -170,17 +172,6 @@ struct enable_sharing<Control> : std::true_type {};
 }  // namespace namedshm
 
 namespace {
-
-// Waits until `done()`; bounded so that a broken peer fails the test instead of hanging it.
-template <class Condition>
-bool wait_until(Condition done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
 
 enum class ReadWith { load, try_load };
 

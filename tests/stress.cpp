@@ -17,12 +17,15 @@
 
 #include "support/catch.hpp"
 #include "support/process.hpp"
+#include "support/wait.hpp"
 
 using namedshm::ReadOnlyRegion;
 using namedshm::SharedRegion;
 using namedshm_test::Arguments;
 using namedshm_test::ChildProcess;
+using namedshm_test::name_exists;
 using namedshm_test::unique_name;
+using namedshm_test::wait_until;
 
 namespace {
 
@@ -71,23 +74,6 @@ struct enable_sharing<Tally> : std::true_type {};
 }  // namespace namedshm
 
 namespace {
-
-// Waits until `done()`; bounded so that a broken peer fails the test instead of hanging it.
-template <class Condition>
-bool wait_until(Condition done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
-}
-
-bool name_exists(const std::string& name) {
-  std::error_code ec;
-  ReadOnlyRegion::open(name, ec);
-  return !ec;
-}
 
 // Leak checks run their operations once before they count: Windows (and Wine) open some
 // handles on first use and keep them for the life of the process (the BaseNamedObjects
