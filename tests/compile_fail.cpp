@@ -1,5 +1,6 @@
-// Built by CTest with NAMEDSHM_COMPILE_CASE = 0..4: case 0 must compile, the others must not.
+// Built by CTest with NAMEDSHM_COMPILE_CASE = 0..5: case 0 must compile, the others must not.
 #include <namedshm/namedshm.hpp>
+#include <namedshm/seqlock.hpp>
 
 #include <atomic>  // std::atomic of a type too large to be lock-free
 #include <string>  // std::string, not trivially copyable
@@ -14,7 +15,8 @@ int main() {
 #if NAMEDSHM_COMPILE_CASE == 0
   region.object<int>() = 1;
   region.object<std::atomic<unsigned>>().store(2U);
-  return read_only.object<int>();
+  region.object<namedshm::Published<Large>>().publish(Large{});
+  return read_only.object<int>() + static_cast<int>(read_only.object<namedshm::Published<int>>().load());
 #elif NAMEDSHM_COMPILE_CASE == 1
   return static_cast<int>(region.object<std::string>().size());
 #elif NAMEDSHM_COMPILE_CASE == 2
@@ -23,6 +25,8 @@ int main() {
   read_only.object<int>() = 1;
 #elif NAMEDSHM_COMPILE_CASE == 4
   auto created = namedshm::ReadOnlyRegion::create("compile-check", 64);
+#elif NAMEDSHM_COMPILE_CASE == 5
+  region.object<namedshm::Published<std::string>>().publish("a string owns a heap block");
 #endif
   return 0;
 }
