@@ -9,7 +9,7 @@
 
 #include <array>         // std::array, the wait policies
 #include <atomic>        // std::atomic, the header words a test watches
-#include <chrono>        // bounded waits for other processes
+#include <chrono>        // timeouts, and how long a child waits to be killed
 #include <cstddef>       // std::byte, std::size_t
 #include <cstdint>       // std::uint64_t
 #include <cstring>       // std::memcpy, std::memset
@@ -23,6 +23,7 @@
 
 #include "support/catch.hpp"
 #include "support/process.hpp"
+#include "support/wait.hpp"
 
 #if defined(_WIN32)
 #  include <windows.h>  // TerminateProcess, for a child that dies by its own hand
@@ -38,6 +39,7 @@ using namedshm::SharedRegion;
 using namedshm::WaitPolicy;
 using namedshm_test::ChildProcess;
 using namedshm_test::unique_name;
+using namedshm_test::wait_until;
 
 namespace {
 
@@ -160,17 +162,6 @@ int receive_script(ChannelReceiver& receiver, std::uint64_t count, std::uint64_t
   std::uint64_t sum = 0;
   std::memcpy(&sum, trailer->data(), sizeof sum);
   return sum == checksum.value() ? 0 : 7;
-}
-
-// Waits until `done()`; bounded so that a broken peer fails the test instead of hanging it.
-template <class Condition>
-bool wait_until(Condition done) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return true;
 }
 
 /// A look at a channel's header from outside, to see when a side sleeps (white-box).

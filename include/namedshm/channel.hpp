@@ -943,6 +943,7 @@ class ChannelReceiver {
       return std::nullopt;
     }
     release();
+    if (state_ != ChannelState::open) return std::nullopt;  // the end, once reported, stays
     for (;;) {
       const std::uint64_t value = core_.word(position_).load(std::memory_order_acquire);
       if (ch::matches(value, position_)) {
@@ -955,7 +956,6 @@ class ChannelReceiver {
         held_ = ch::record_bytes(length);
         return Message(core_.ring() + (position_ & core_.mask()) + ch::word, static_cast<std::size_t>(length));
       }
-      if (state_ != ChannelState::open) return std::nullopt;
       if (ending_ != ChannelState::open) {  // the sender has gone, and we have read all it sent
         state_ = ending_;
         return std::nullopt;
