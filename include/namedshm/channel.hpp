@@ -379,6 +379,62 @@ class Endpoint {
   throw_error({verb, name, size}, status);
 }
 
+/**
+ * The create and open overloads of both endpoint classes, written once. `Endpoint` is
+ * ChannelSender or ChannelReceiver; it names its verbs and builds itself in `make`.
+ */
+template <class Endpoint>
+class Factories {
+ public:
+  /**
+   * Creates the channel with a ring of `capacity` bytes, rounded up to a power of two of at
+   * least 4096 (capacity() says what it became), and attaches as this end. Fails with
+   * `std::errc::file_exists` if the name exists, `std::errc::invalid_argument` for capacity 0
+   * or above 2 GiB, `std::errc::filename_too_long` for a name of more than 249 bytes after its
+   * prefix. Throws std::system_error.
+   */
+  static Endpoint create(const Name& name, std::size_t capacity, const ChannelOptions& options = {}) {
+    Status status;
+    Endpoint endpoint = Endpoint::make(name, true, capacity, options, status);
+    if (status) throw_channel_error(Endpoint::create_verb, name.utf8(), capacity, status);
+    return endpoint;
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  static Endpoint create(const Name& name, std::size_t capacity, std::error_code& ec) noexcept {
+    return create(name, capacity, ChannelOptions{}, ec);
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  static Endpoint create(const Name& name, std::size_t capacity, const ChannelOptions& options,
+                         std::error_code& ec) noexcept {
+    Status status;
+    Endpoint endpoint = Endpoint::make(name, true, capacity, options, status);
+    ec = status.code;
+    return endpoint;
+  }
+
+  /**
+   * Opens an existing channel as this end. Fails with `std::errc::no_such_file_or_directory`
+   * if there is none, `std::errc::invalid_argument` if the region of that name is not a
+   * channel, `std::errc::device_or_resource_busy` if a live endpoint of this kind is attached.
+   * Throws std::system_error.
+   */
+  static Endpoint open(const Name& name, const ChannelOptions& options = {}) {
+    Status status;
+    Endpoint endpoint = Endpoint::make(name, false, 0, options, status);
+    if (status) throw_channel_error(Endpoint::open_verb, name.utf8(), 0, status);
+    return endpoint;
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  static Endpoint open(const Name& name, std::error_code& ec) noexcept { return open(name, ChannelOptions{}, ec); }
+  /// As above; reports failure through `ec`. Does not throw.
+  static Endpoint open(const Name& name, const ChannelOptions& options, std::error_code& ec) noexcept {
+    Status status;
+    Endpoint endpoint = Endpoint::make(name, false, 0, options, status);
+    ec = status.code;
+    return endpoint;
+  }
+};
+
 }  // namespace detail::channel
 
 /**
@@ -408,7 +464,7 @@ class Endpoint {
  *   out.commit(used);                        // ...and publish the first `used` bytes
  * @endcode
  */
-class ChannelSender {
+class ChannelSender : public detail::channel::Factories<ChannelSender> {
  public:
   /// An empty sender. Does not throw.
   ChannelSender() noexcept = default;
@@ -435,54 +491,6 @@ class ChannelSender {
   }
   /// Closes (end of stream for the receiver). Does not throw.
   ~ChannelSender() { close(); }
-
-  /**
-   * Creates the channel with a ring of `capacity` bytes, rounded up to a power of two of at
-   * least 4096 (capacity() says what it became), and attaches as its sender. Fails with
-   * `std::errc::file_exists` if the name exists, `std::errc::invalid_argument` for capacity 0
-   * or above 2 GiB, `std::errc::filename_too_long` for a name of more than 249 bytes after its
-   * prefix. Throws std::system_error.
-   */
-  static ChannelSender create(const Name& name, std::size_t capacity, const ChannelOptions& options = {}) {
-    detail::Status status;
-    ChannelSender sender = make(name, true, capacity, options, status);
-    if (status) detail::channel::throw_channel_error("create channel sender", name.utf8(), capacity, status);
-    return sender;
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  static ChannelSender create(const Name& name, std::size_t capacity, std::error_code& ec) noexcept {
-    return create(name, capacity, ChannelOptions{}, ec);
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  static ChannelSender create(const Name& name, std::size_t capacity, const ChannelOptions& options,
-                              std::error_code& ec) noexcept {
-    detail::Status status;
-    ChannelSender sender = make(name, true, capacity, options, status);
-    ec = status.code;
-    return sender;
-  }
-
-  /**
-   * Opens an existing channel as its sender. Fails with
-   * `std::errc::no_such_file_or_directory` if there is none, `std::errc::invalid_argument` if
-   * the region of that name is not a channel, `std::errc::device_or_resource_busy` if a live
-   * sender is attached. Throws std::system_error.
-   */
-  static ChannelSender open(const Name& name, const ChannelOptions& options = {}) {
-    detail::Status status;
-    ChannelSender sender = make(name, false, 0, options, status);
-    if (status) detail::channel::throw_channel_error("open channel sender", name.utf8(), 0, status);
-    return sender;
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  static ChannelSender open(const Name& name, std::error_code& ec) noexcept { return open(name, ChannelOptions{}, ec); }
-  /// As above; reports failure through `ec`. Does not throw.
-  static ChannelSender open(const Name& name, const ChannelOptions& options, std::error_code& ec) noexcept {
-    detail::Status status;
-    ChannelSender sender = make(name, false, 0, options, status);
-    ec = status.code;
-    return sender;
-  }
 
   /**
    * Copies `size` bytes from `data` into the channel as one message, waiting while the ring is
@@ -597,6 +605,9 @@ class ChannelSender {
   }
 
  private:
+  friend class detail::channel::Factories<ChannelSender>;
+  static constexpr const char* create_verb = "create channel sender";
+  static constexpr const char* open_verb = "open channel sender";
   static constexpr std::uint64_t no_reservation = ~std::uint64_t{0};
 
   static ChannelSender make(const Name& name, bool create, std::size_t capacity, const ChannelOptions& options,
@@ -764,7 +775,7 @@ class ChannelSender {
  *   if (in.state() == namedshm::ChannelState::peer_died) warn("the logger crashed");
  * @endcode
  */
-class ChannelReceiver {
+class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
  public:
   /// The view of one message.
   using Message = Span<const std::byte>;
@@ -794,47 +805,6 @@ class ChannelReceiver {
   }
   /// Closes: a sender then gets false from send(). Does not throw.
   ~ChannelReceiver() { close(); }
-
-  /// Creates the channel (see ChannelSender::create for the capacity and the errors) and
-  /// attaches as its receiver. Throws std::system_error.
-  static ChannelReceiver create(const Name& name, std::size_t capacity, const ChannelOptions& options = {}) {
-    detail::Status status;
-    ChannelReceiver receiver = make(name, true, capacity, options, status);
-    if (status) detail::channel::throw_channel_error("create channel receiver", name.utf8(), capacity, status);
-    return receiver;
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  static ChannelReceiver create(const Name& name, std::size_t capacity, std::error_code& ec) noexcept {
-    return create(name, capacity, ChannelOptions{}, ec);
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  static ChannelReceiver create(const Name& name, std::size_t capacity, const ChannelOptions& options,
-                                std::error_code& ec) noexcept {
-    detail::Status status;
-    ChannelReceiver receiver = make(name, true, capacity, options, status);
-    ec = status.code;
-    return receiver;
-  }
-
-  /// Opens an existing channel as its receiver (see ChannelSender::open for the errors;
-  /// `std::errc::device_or_resource_busy` if a live receiver is attached). Throws std::system_error.
-  static ChannelReceiver open(const Name& name, const ChannelOptions& options = {}) {
-    detail::Status status;
-    ChannelReceiver receiver = make(name, false, 0, options, status);
-    if (status) detail::channel::throw_channel_error("open channel receiver", name.utf8(), 0, status);
-    return receiver;
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  static ChannelReceiver open(const Name& name, std::error_code& ec) noexcept {
-    return open(name, ChannelOptions{}, ec);
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  static ChannelReceiver open(const Name& name, const ChannelOptions& options, std::error_code& ec) noexcept {
-    detail::Status status;
-    ChannelReceiver receiver = make(name, false, 0, options, status);
-    ec = status.code;
-    return receiver;
-  }
 
   /**
    * Releases the previous message, then waits for the next one and returns a view of it in
@@ -914,6 +884,10 @@ class ChannelReceiver {
   }
 
  private:
+  friend class detail::channel::Factories<ChannelReceiver>;
+  static constexpr const char* create_verb = "create channel receiver";
+  static constexpr const char* open_verb = "open channel receiver";
+
   static ChannelReceiver make(const Name& name, bool create, std::size_t capacity, const ChannelOptions& options,
                               detail::Status& status) noexcept {
     ChannelReceiver receiver;
