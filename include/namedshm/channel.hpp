@@ -241,15 +241,8 @@ class Endpoint {
 
  private:
   static bool check_name(const Name& name, Status& status) noexcept {
-    if (!name.well_formed()) {
-      status.set(std::errc::invalid_argument, "the wide name is not well-formed Unicode");
-      return false;
-    }
-    const NameCheck check = detail::check_name(name.utf8());
-    if (!check.ok()) {
-      status.set(check.error, check.rule);
-      return false;
-    }
+    const NameCheck check = check_argument(name, status);
+    if (status) return false;
     if (check.parts.object.size() + event_suffix_bytes > max_object_name_bytes) {
       status.set(std::errc::filename_too_long,
                  "a channel's name may have at most 249 bytes after its prefix: its events add \".ready\" and "
