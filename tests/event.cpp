@@ -313,3 +313,21 @@ TEST_CASE("threads of one process share an Event", "[event][threads]") {
   for (auto& waiter : waiters) waiter.join();
   CHECK(woken.load() == threads * rounds);
 }
+
+// args: event name. Creates the event and dies without closing it.
+NAMEDSHM_CHILD_SCENARIO(event_create_and_die) {
+  auto event = Event::create(args.at(0));
+  std::_Exit(event.valid() ? 0 : 2);
+}
+
+TEST_CASE("an event whose creator crashed can be made again", "[event][process][reliability]") {
+  const auto name = unique_name("event-stale");
+  CHECK(namedshm_test::run_child("event_create_and_die", {name}) == 0);
+  // Windows: the event died with its creator's last handle. POSIX: the name is left, as a
+  // region's is, and the region's stale clean-up removes it: nobody holds it any more.
+  CHECK(SharedRegion::remove_if_stale(name) == !NAMEDSHM_WINDOWS);
+  auto again = Event::create(name);
+  CHECK(again.created());
+  again.notify();
+  CHECK(again.try_wait());
+}
