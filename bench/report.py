@@ -75,7 +75,7 @@ def ratio(runs, a, b, basis):
 
 
 def median_of(runs, name, basis):
-    if name not in runs or not runs[name][basis]:
+    if name not in runs or not runs[name].get(basis):
         return None
     return statistics.median(runs[name][basis])
 
@@ -251,7 +251,18 @@ def machine_markdown(m, basis_note):
 
 
 IPC_COUNTERS = {"p50_ns": "p50", "p99_ns": "p99", "p999_ns": "p999", "mean_ns": "mean", "max_ns": "max",
-                "round_trips": "round_trips", "bytes_per_second": "bps"}
+                "round_trips": "round_trips", "bytes_per_second": "bps", "work_bytes_per_second": "work_bps"}
+
+
+def rate_ratio(runs, a, a_key, b, b_key):
+    """As ratio() for rates (higher is better), each side with its own counter: the median and IQR
+    of all pairwise a_i / b_j, and "fastest" = the highest of A ÷ the highest of B."""
+    if a not in runs or b not in runs or not runs[a].get(a_key) or not runs[b].get(b_key):
+        return None
+    pairs = [x / y for x in runs[a][a_key] for y in runs[b][b_key]]
+    q1, median, q3 = quartiles(pairs)
+    return {"median": median, "q1": q1, "q3": q3, "fastest": max(runs[a][a_key]) / max(runs[b][b_key]),
+            "pairs": len(pairs)}
 
 
 def load_ipc_runs(path):
@@ -341,6 +352,17 @@ def ipc_section(args, platform_name, number):
                   f"{fmt_ns(med['mean'])} | {trips} |")
         table_json.append({"name": name, "label": label, "median_ns": med, "error": error})
 
+    # How far apart the two CPUs were: the raw spinning round trip of each repetition. On a VM the
+    # host may move the virtual CPUs between physical cores during a run, and every ratio moves with it.
+    spin = sorted(runs.get("roundtrip/spin/raw-atomic", {}).get("p50", []))
+    if spin:
+        md += ["", f"Distance between the two CPUs in this run: the raw spinning round trip's p50 was "
+                   f"{fmt_ns(spin[0])} to {fmt_ns(spin[-1])} µs over the {len(spin)} repetitions (median "
+                   f"{fmt_ns(statistics.median(spin))} µs)."
+                   + (" **The spread is wider than 2x: the host moved the two virtual CPUs during the run, so "
+                      "the repetitions mix placements and the ratios' ranges are wide.**"
+                      if spin[-1] > 2 * spin[0] else "")]
+
     comparisons = []
 
     def compare(label, a, b, target=None, keys=("p50", "p99", "p999", "mean")):
@@ -377,42 +399,71 @@ def ipc_section(args, platform_name, number):
 
     # Throughput.
     sizes = sorted({int(n.rsplit("/", 1)[1]) for n in runs if n.startswith("stream/")})
-    columns = [("memcpy", "memcpy (1 process)"), ("sum", "sum in cache (1 process)"), ("raw-ring", "raw ring"),
-               ("namedshm-channel", "namedshm channel")] + [(s_, stream_labels[s_]) for s_ in streams]
+    columns = [("memcpy", "bps", "memcpy (1 process)"), ("sum", "bps", "sum in cache (1 process)"),
+               ("handoff-read", "work_bps", "handoff: sum what the other core wrote"),
+               ("handoff-write", "work_bps", "handoff: memcpy over what the other core read"),
+               ("raw-ring", "bps", "raw ring"), ("namedshm-channel", "bps", "namedshm channel"),
+               ("namedshm-channel+movsb", "bps", "namedshm channel, producer copies with rep movsb")] + \
+              [(s_, "bps", stream_labels[s_]) for s_ in streams]
     md += ["", "Throughput: messages of one size from the partner (producer) to the parent (consumer), which reads "
            "every byte where it lies (the sum of its 64-bit words, checked against the expected sum of every "
            "message). Producers copy each message from a buffer in cache: memcpy into the channel "
            "(`prepare`/`commit`, spin_then_block) or the raw ring (fixed slots, spinning), write() to the "
            f"{' / '.join(stream_labels[s_] for s_ in streams)}; the ring and the channel have the same bytes (the power "
-           "of two that holds four messages, at least 64 KiB). memcpy and the sum run in one process on data in cache: the ceilings. GB/s = 10^9 "
-           "bytes per second, medians over the repetitions.", "",
-           "| message | " + " | ".join(label for _, label in columns) + " |",
+           "of two that holds four messages, at least 64 KiB). The channel is also run with a producer that copies "
+           "with `rep movsb` instead of the C library's memcpy (x86 only; see the analysis of the targets). "
+           "memcpy and the sum run in one process on data in "
+           "cache: the ceilings of one core. The handoffs time only the parent's own work on a buffer that the "
+           "partner has just written (sum) or just read (memcpy over it), one turn each: the ceilings of a "
+           "consumer and of a producer whose data lives in the other core's cache. GB/s = 10^9 bytes per "
+           "second, medians over the repetitions.", "",
+           "| message | " + " | ".join(label for _, _, label in columns) + " |",
            "|" + " --- |" * (len(columns) + 1)]
     bandwidth = {}
     for size in sizes:
         row = []
-        for key, _ in columns:
+        for key, counter, _ in columns:
             name = f"stream/{key}/{size}"
-            bps = median_of(runs, name, "bps")
+            bps = median_of(runs, name, counter)
             bandwidth.setdefault(size_label(size), {})[key] = bps
             row.append(fmt_gbs(bps) + (" (error)" if "error" in runs.get(name, {}) else ""))
         md.append(f"| {size_label(size)} | " + " | ".join(row) + " |")
+
+    def compare_rate(label, a, a_key, b, b_key, target=None):
+        entry = {"label": label, "a": a, "b": b, "target": target, "ratio": {"bps": rate_ratio(runs, a, a_key, b, b_key)}}
+        entry["met"] = verdict(entry["ratio"]["bps"], target).strip("*") or None
+        for side in (a, b):
+            if side in runs and "error" in runs[side]:
+                entry["error"] = f"{side}: {runs[side]['error']}"
+        comparisons.append(entry)
+        return entry
+
     tp = []
     for size in sizes:
         s = size_label(size)
         target = ("min", 0.5) if size == 64 * KIB else None
-        tp.append(compare(f"{s}: namedshm channel, share of memcpy bandwidth", f"stream/memcpy/{size}",
-                          f"stream/namedshm-channel/{size}", target, keys=("real",)))
-        tp.append(compare(f"{s}: namedshm channel ÷ raw ring (bandwidth)", f"stream/raw-ring/{size}",
-                          f"stream/namedshm-channel/{size}", None, keys=("real",)))
-        tp.append(compare(f"{s}: raw ring, share of memcpy bandwidth", f"stream/memcpy/{size}",
-                          f"stream/raw-ring/{size}", None, keys=("real",)))
+        channel, memcpy = f"stream/namedshm-channel/{size}", f"stream/memcpy/{size}"
+        read, write = f"stream/handoff-read/{size}", f"stream/handoff-write/{size}"
+        tp.append(compare_rate(f"{s}: namedshm channel ÷ memcpy", channel, "bps", memcpy, "bps", target))
+        movsb = f"stream/namedshm-channel+movsb/{size}"
+        if movsb in runs:
+            tp.append(compare_rate(f"{s}: namedshm channel, producer copying with rep movsb ÷ memcpy", movsb, "bps",
+                                   memcpy, "bps", target))
+        if read in runs:
+            tp.append(compare_rate(f"{s}: handoff read (sum of what the other core wrote) ÷ memcpy", read, "work_bps",
+                                   memcpy, "bps"))
+            tp.append(compare_rate(f"{s}: handoff write (memcpy over what the other core read) ÷ memcpy", write,
+                                   "work_bps", memcpy, "bps"))
+            tp.append(compare_rate(f"{s}: namedshm channel ÷ handoff read", channel, "bps", read, "work_bps"))
+        tp.append(compare_rate(f"{s}: raw ring ÷ memcpy", f"stream/raw-ring/{size}", "bps", memcpy, "bps"))
+        tp.append(compare_rate(f"{s}: namedshm channel ÷ raw ring", channel, "bps", f"stream/raw-ring/{size}", "bps"))
         for s_ in streams:
-            tp.append(compare(f"{s}: namedshm channel ÷ {stream_labels[s_]} (bandwidth)", f"stream/{s_}/{size}",
-                              f"stream/namedshm-channel/{size}", None, keys=("real",)))
-    md += ["", "| comparison | ratio (bandwidth) | fastest ÷ fastest | target | met |", "| --- | --- | --- | --- | --- |"]
+            tp.append(compare_rate(f"{s}: namedshm channel ÷ {stream_labels[s_]}", channel, "bps", f"stream/{s_}/{size}",
+                                   "bps"))
+    md += ["", "| comparison (bandwidth) | ratio A ÷ B | highest ÷ highest | target | met |",
+           "| --- | --- | --- | --- | --- |"]
     for e in tp:
-        r = e["ratio"]["real"]
+        r = e["ratio"]["bps"]
         label = e["label"] + (f" ({e['error']})" if "error" in e else "")
         md.append(f"| {label} | {fmt_ratio(r)} | {'n/a' if r is None else format(r['fastest'], '.2f')} | "
                   f"{fmt_target(e['target'])} | {verdict(r, e['target'])} |")
