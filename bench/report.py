@@ -35,8 +35,9 @@ def size_label(size):
     return f"{size} B"
 
 
-def load_runs(path):
-    """{'create/raw/4096': {'real': [ns...], 'cpu': [ns...], 'items': ..., 'error': ...}}"""
+def load_runs(path, keep_counter=None):
+    """{'create/raw/4096': {'real': [ns...], 'cpu': [ns...], 'items': ..., 'error': ...}}.
+    keep_counter(run, row) copies what a suite needs of a repetition's counters."""
     with open(path, encoding="utf-8") as handle:
         data = json.load(handle)
     runs = {}
@@ -51,10 +52,13 @@ def load_runs(path):
         scale = UNIT_NS[row.get("time_unit", "ns")]
         run["real"].append(row["real_time"] * scale)
         run["cpu"].append(row["cpu_time"] * scale)
-        for counter in ("pages",):
-            if counter in row:
-                run[counter] = row[counter]
+        (keep_counter or keep_pages)(run, row)
     return data.get("context", {}), runs
+
+
+def keep_pages(run, row):
+    if "pages" in row:
+        run["pages"] = row["pages"]
 
 
 def quartiles(values):
@@ -268,24 +272,13 @@ def rate_ratio(runs, a, a_key, b, b_key):
 def load_ipc_runs(path):
     """As load_runs, plus every repetition's counters: {'roundtrip/spin/raw-atomic': {'real': [...],
     'p50': [...], 'p99': [...], 'p999': [...], 'mean': [...], 'max': [...], 'bps': [...]}}."""
-    with open(path, encoding="utf-8") as handle:
-        data = json.load(handle)
-    runs = {}
-    for row in data["benchmarks"]:
-        name = re.sub(r"/(real|manual)_time$", "", row.get("run_name", row["name"]))
-        run = runs.setdefault(name, {"real": [], "cpu": []})
-        if row.get("error_occurred"):
-            run["error"] = row.get("error_message", "failed")
-            continue
-        if row.get("run_type", "iteration") != "iteration":
-            continue
-        scale = UNIT_NS[row.get("time_unit", "ns")]
-        run["real"].append(row["real_time"] * scale)
-        run["cpu"].append(row["cpu_time"] * scale)
+
+    def keep_ipc_counters(run, row):
         for counter, key in IPC_COUNTERS.items():
             if counter in row:
                 run.setdefault(key, []).append(row[counter])
-    return data.get("context", {}), runs
+
+    return load_runs(path, keep_ipc_counters)
 
 
 def fmt_ns(ns):
