@@ -15,10 +15,11 @@ if ! clang-format-14 --dry-run --Werror "${sources[@]}"; then
   failed=1
 fi
 
-# One translation unit that includes the public header pulls in every header of its backend.
+# One translation unit that includes every public header pulls in every header of its backend.
 tu=$(mktemp --suffix=.cpp)
 trap 'rm -f "$tu"' EXIT
-printf '#include <namedshm/namedshm.hpp>\nint main() { return 0; }\n' >"$tu"
+for header in include/namedshm/*.hpp; do printf '#include <namedshm/%s>\n' "${header##*/}"; done >"$tu"
+printf 'int main() { return 0; }\n' >>"$tu"
 mingw_gcc=$(x86_64-w64-mingw32-g++-posix -print-libgcc-file-name | xargs dirname)
 windows_flags=(--target=x86_64-w64-mingw32 -isystem "$mingw_gcc/include/c++"
   -isystem "$mingw_gcc/include/c++/x86_64-w64-mingw32" -isystem /usr/x86_64-w64-mingw32/include)
