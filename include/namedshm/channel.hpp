@@ -90,9 +90,9 @@ template <class Rep, class Period>
 Clock::time_point deadline_after(const std::chrono::duration<Rep, Period>& timeout) noexcept {
   using Nanoseconds = std::chrono::duration<long double, std::nano>;
   const Nanoseconds wanted(timeout);
-  if (wanted <= Nanoseconds::zero()) return Clock::time_point::min();
+  if (wanted <= Nanoseconds::zero()) return (Clock::time_point::min)();
   const auto now = Clock::now();
-  if (wanted >= Nanoseconds(Clock::time_point::max() - now)) return Clock::time_point::max();
+  if (wanted >= Nanoseconds((Clock::time_point::max)() - now)) return (Clock::time_point::max)();
   return now + std::chrono::ceil<Clock::duration>(wanted);
 }
 
@@ -494,14 +494,14 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
    */
   bool send(const void* data, std::size_t size) {
     detail::Status status;
-    const bool sent = send_until(data, size, detail::channel::Clock::time_point::max(), status);
+    const bool sent = send_until(data, size, (detail::channel::Clock::time_point::max)(), status);
     throw_if(status, "send on channel", size);
     return sent;
   }
   /// As above; reports failure through `ec` (and returns false). Does not throw.
   bool send(const void* data, std::size_t size, std::error_code& ec) noexcept {
     detail::Status status;
-    const bool sent = send_until(data, size, detail::channel::Clock::time_point::max(), status);
+    const bool sent = send_until(data, size, (detail::channel::Clock::time_point::max)(), status);
     ec = status.code;
     return sent;
   }
@@ -519,14 +519,14 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
    */
   bool try_send(const void* data, std::size_t size) {
     detail::Status status;
-    const bool sent = send_until(data, size, detail::channel::Clock::time_point::min(), status);
+    const bool sent = send_until(data, size, (detail::channel::Clock::time_point::min)(), status);
     throw_if(status, "try_send on channel", size);
     return sent;
   }
   /// As above; reports failure through `ec`. Does not throw.
   bool try_send(const void* data, std::size_t size, std::error_code& ec) noexcept {
     detail::Status status;
-    const bool sent = send_until(data, size, detail::channel::Clock::time_point::min(), status);
+    const bool sent = send_until(data, size, (detail::channel::Clock::time_point::min)(), status);
     ec = status.code;
     return sent;
   }
@@ -651,7 +651,7 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
   }
 
   Span<std::byte> prepare(std::size_t size, detail::Status& status) noexcept {
-    std::byte* room = reserve(size, detail::channel::Clock::time_point::max(), status);
+    std::byte* room = reserve(size, (detail::channel::Clock::time_point::max)(), status);
     if (room == nullptr) return {};
     prepared_ = size;
     return {room, size};
@@ -806,14 +806,14 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
    */
   std::optional<Message> receive() {
     detail::Status status;
-    auto message = receive_until(detail::channel::Clock::time_point::max(), status);
+    auto message = receive_until((detail::channel::Clock::time_point::max)(), status);
     throw_if(status, "receive on channel");
     return message;
   }
   /// As above; reports failure through `ec` (and returns std::nullopt). Does not throw.
   std::optional<Message> receive(std::error_code& ec) noexcept {
     detail::Status status;
-    auto message = receive_until(detail::channel::Clock::time_point::max(), status);
+    auto message = receive_until((detail::channel::Clock::time_point::max)(), status);
     ec = status.code;
     return message;
   }

@@ -210,7 +210,7 @@ class Event {
     const Nanoseconds wanted(timeout);
     if (wanted <= Nanoseconds::zero()) return 0;
     // Beyond ~292 years (what int64 nanoseconds hold) is for ever.
-    if (wanted >= Nanoseconds(std::chrono::nanoseconds::max())) return -1;
+    if (wanted >= Nanoseconds((std::chrono::nanoseconds::max)())) return -1;
     return std::chrono::ceil<std::chrono::nanoseconds>(wanted).count();
   }
 

@@ -116,7 +116,7 @@ inline void* map_view(int fd, std::size_t size, bool writable, Status& status) n
 }
 
 inline bool size_fits(std::uint64_t size) noexcept {
-  return size <= static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max());
+  return size <= static_cast<std::uint64_t>((std::numeric_limits<std::ptrdiff_t>::max)());
 }
 
 /// Refuses a size whose pages could not all be written later: beyond RLIMIT_FSIZE, ftruncate

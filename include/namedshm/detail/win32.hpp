@@ -159,7 +159,7 @@ inline DWORD view_access(bool writable) noexcept { return writable ? FILE_MAP_RE
 
 /// Maps the whole section; on failure closes `section` so that callers just return.
 inline Mapping map_whole(HANDLE section, std::uint64_t size, bool writable, bool created, Status& status) noexcept {
-  if (size > std::numeric_limits<std::size_t>::max()) {
+  if (size > (std::numeric_limits<std::size_t>::max)()) {
     ::CloseHandle(section);
     status.set(std::errc::file_too_large, "the section is larger than this process can map");
     return {};
