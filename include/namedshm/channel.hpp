@@ -373,12 +373,26 @@ class Endpoint {
 }
 
 /**
- * The create and open overloads of both endpoint classes, written once. `Endpoint` is
- * ChannelSender or ChannelReceiver; it names its verbs and builds itself in `make`.
+ * What both endpoint classes offer alike, written once: create and open, and the accessors of
+ * the shared core. `Endpoint` is ChannelSender or ChannelReceiver; it names its verbs, builds
+ * itself in `make` and keeps the core in `core_`.
  */
 template <class Endpoint>
 class Factories {
  public:
+  /// The largest message a sender may send: capacity() / 2 - 16; 0 for an empty endpoint.
+  /// Does not throw.
+  std::size_t max_message_size() const noexcept {
+    const auto& core = self().core_;
+    return core.valid() ? static_cast<std::size_t>(max_message(core.capacity())) : 0;
+  }
+  /// The ring's size in bytes (a power of two); 0 for an empty endpoint. Does not throw.
+  std::size_t capacity() const noexcept { return static_cast<std::size_t>(self().core_.capacity()); }
+  /// True if the endpoint is attached to a channel. Does not throw.
+  bool valid() const noexcept { return self().core_.valid(); }
+  /// The channel's name as given; empty for an empty endpoint. Does not throw.
+  const std::string& name() const noexcept { return self().core_.name(); }
+
   /**
    * Creates the channel with a ring of `capacity` bytes, rounded up to a power of two of at
    * least 4096 (capacity() says what it became), and attaches as this end. Fails with
@@ -426,6 +440,9 @@ class Factories {
     ec = status.code;
     return endpoint;
   }
+
+ private:
+  const Endpoint& self() const noexcept { return static_cast<const Endpoint&>(*this); }
 };
 
 }  // namespace detail::channel
@@ -578,16 +595,6 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
     if (state_ == ChannelState::open && receiver_closed()) return ChannelState::closed;
     return state_;
   }
-  /// The largest message: capacity() / 2 - 16. 0 for an empty sender. Does not throw.
-  std::size_t max_message_size() const noexcept {
-    return core_.valid() ? static_cast<std::size_t>(detail::channel::max_message(core_.capacity())) : 0;
-  }
-  /// The ring's size in bytes (a power of two). 0 for an empty sender. Does not throw.
-  std::size_t capacity() const noexcept { return static_cast<std::size_t>(core_.capacity()); }
-  /// True if the sender is attached to a channel. Does not throw.
-  bool valid() const noexcept { return core_.valid(); }
-  /// The channel's name as given; empty for an empty sender. Does not throw.
-  const std::string& name() const noexcept { return core_.name(); }
 
   /// Ends the stream: the receiver gets every message sent so far, then the end. An
   /// uncommitted reservation is dropped. The sender becomes empty. Does not throw.
@@ -856,16 +863,6 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
   /// stream: `closed` (the sender closed, or this receiver is empty) or `peer_died`.
   /// Does not throw.
   ChannelState state() const noexcept { return core_.valid() ? state_ : ChannelState::closed; }
-  /// The largest message the sender may send: capacity() / 2 - 16. Does not throw.
-  std::size_t max_message_size() const noexcept {
-    return core_.valid() ? static_cast<std::size_t>(detail::channel::max_message(core_.capacity())) : 0;
-  }
-  /// The ring's size in bytes (a power of two). 0 for an empty receiver. Does not throw.
-  std::size_t capacity() const noexcept { return static_cast<std::size_t>(core_.capacity()); }
-  /// True if the receiver is attached to a channel. Does not throw.
-  bool valid() const noexcept { return core_.valid(); }
-  /// The channel's name as given; empty for an empty receiver. Does not throw.
-  const std::string& name() const noexcept { return core_.name(); }
 
   /// Releases the last message and detaches: a waiting sender returns false. The receiver
   /// becomes empty. Does not throw.
