@@ -105,7 +105,8 @@ namedshm::ChannelSender connect(const Options& options) {
     std::error_code ec;
     namedshm::ChannelSender sender = namedshm::ChannelSender::open(options.name, ec);
     if (!ec) return sender;
-    if (ec != std::errc::no_such_file_or_directory) namedshm::ChannelSender::open(options.name);  // throws it
+    // Any other failure: the throwing overload reports it with the operation, name and reason.
+    if (ec != std::errc::no_such_file_or_directory) return namedshm::ChannelSender::open(options.name);
     if (std::chrono::steady_clock::now() >= deadline) {
       throw Failure{example::exit_not_found,
                     "no channel named \"" + options.name + "\" appeared within " + options.timeout.text + " s"};

@@ -137,7 +137,7 @@ struct Resources {
 /// or took one away.
 std::error_code probe(const std::string& name) {
   std::error_code ec;
-  ReadOnlyRegion::open(name, ec);
+  static_cast<void>(ReadOnlyRegion::open(name, ec));
   return ec;
 }
 

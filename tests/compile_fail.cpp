@@ -1,4 +1,4 @@
-// Built by CTest with NAMEDSHM_COMPILE_CASE = 0..5: case 0 must compile, the others must not.
+// Built by CTest with NAMEDSHM_COMPILE_CASE = 0..6: case 0 must compile, the others must not.
 #include <namedshm/namedshm.hpp>
 #include <namedshm/seqlock.hpp>
 
@@ -27,6 +27,9 @@ int main() {
   auto created = namedshm::ReadOnlyRegion::create("compile-check", 64);
 #elif NAMEDSHM_COMPILE_CASE == 5
   region.object<namedshm::Published<std::string>>().publish("a string owns a heap block");
+#elif NAMEDSHM_COMPILE_CASE == 6
+  // The classic slip: the region is made and destroyed in one statement ([[nodiscard]]).
+  namedshm::SharedRegion::create("compile-check-discarded", 64);
 #endif
   return 0;
 }

@@ -12,7 +12,7 @@ using namedshm_test::unique_name;
 namespace {
 bool name_exists(const std::string& name) {
   std::error_code ec;
-  ReadOnlyRegion::open(name, ec);
+  static_cast<void>(ReadOnlyRegion::open(name, ec));
   return !ec;
 }
 }  // namespace

@@ -300,28 +300,28 @@ TEST_CASE("every operation refuses an invalid name with check_name's code and ru
     check_operation_refuses(
         bad, "namedshm: create " + shown + " (64 bytes)",
         [&](std::error_code& code) { return SharedRegion::create(name, 64, code).valid(); },
-        [&] { SharedRegion::create(name, 64); });
+        [&] { return SharedRegion::create(name, 64); });
     check_operation_refuses(
         bad, "namedshm: open " + shown, [&](std::error_code& code) { return SharedRegion::open(name, code).valid(); },
-        [&] { SharedRegion::open(name); });
+        [&] { return SharedRegion::open(name); });
     check_operation_refuses(
         bad, "namedshm: open_or_create " + shown + " (64 bytes)",
         [&](std::error_code& code) { return SharedRegion::open_or_create(name, 64, code).valid(); },
-        [&] { SharedRegion::open_or_create(name, 64); });
+        [&] { return SharedRegion::open_or_create(name, 64); });
     check_operation_refuses(
         bad, "namedshm: remove " + shown, [&](std::error_code& code) { return SharedRegion::remove(name, code); },
         [&] { SharedRegion::remove(name); });
     check_operation_refuses(
         bad, "namedshm: open read-only " + shown,
         [&](std::error_code& code) { return ReadOnlyRegion::open(name, code).valid(); },
-        [&] { ReadOnlyRegion::open(name); });
+        [&] { return ReadOnlyRegion::open(name); });
   }
 }
 
 TEST_CASE("a message shows control characters of a name as escapes, a NUL too", "[names][api]") {
   // what() returns a C string: a raw NUL in the quoted name would end the message there.
   const std::string name("ab\0c\td\x7F", 7);
-  const std::system_error error = error_thrown_by([&] { SharedRegion::open(name); });
+  const std::system_error error = error_thrown_by([&] { return SharedRegion::open(name); });
   CHECK(error.code() == std::errc::invalid_argument);
   CHECK_THAT(std::string(error.what()),
              Catch::Matchers::StartsWith("namedshm: open \"ab\\x00c\\x09d\\x7F\": the name contains a NUL"));

@@ -66,7 +66,7 @@ class RemoveAtEnd {
 void warm_up(const std::string& name) {
   SharedRegion::create(name, 64).close();
   std::error_code ec;
-  ReadOnlyRegion::open(name, ec);
+  static_cast<void>(ReadOnlyRegion::open(name, ec));
   SharedRegion::remove_if_stale(name, ec);
 }
 
@@ -248,7 +248,7 @@ namespace {
 /// The error that a throwing read-only open of `name` reports; an empty code if it succeeds.
 std::system_error read_only_open_error(const std::string& name) {
   try {
-    ReadOnlyRegion::open(name);
+    static_cast<void>(ReadOnlyRegion::open(name));
   } catch (const std::system_error& error) {
     return error;
   }
@@ -331,7 +331,7 @@ int expect_creation_failure(const std::string& name, std::size_t size, namedshm:
   namedshm::CreateOptions options;
   options.backing = backing;
   try {
-    SharedRegion::create(name, size, options);
+    static_cast<void>(SharedRegion::create(name, size, options));
     return code_base;
   } catch (const std::system_error& error) {
     if (error.code() != expected) return code_base + 1;

@@ -147,12 +147,12 @@ class Endpoint {
     return endpoint;
   }
 
-  bool valid() const noexcept { return header_ != nullptr; }
+  [[nodiscard]] bool valid() const noexcept { return header_ != nullptr; }
   Header& header() const noexcept { return *header_; }
   std::byte* ring() const noexcept { return ring_; }
   std::uint64_t capacity() const noexcept { return capacity_; }
   std::uint64_t mask() const noexcept { return capacity_ - 1; }
-  const std::string& name() const noexcept { return region_.name(); }
+  [[nodiscard]] const std::string& name() const noexcept { return region_.name(); }
   std::atomic<std::uint64_t>& word(std::uint64_t position) const noexcept {
     return word_at(ring_, capacity_ - 1, position);
   }
@@ -382,16 +382,16 @@ class Factories {
  public:
   /// The largest message a sender may send: capacity() / 2 - 16; 0 for an empty endpoint.
   /// Does not throw.
-  std::size_t max_message_size() const noexcept {
+  [[nodiscard]] std::size_t max_message_size() const noexcept {
     const auto& core = self().core_;
     return core.valid() ? static_cast<std::size_t>(max_message(core.capacity())) : 0;
   }
   /// The ring's size in bytes (a power of two); 0 for an empty endpoint. Does not throw.
-  std::size_t capacity() const noexcept { return static_cast<std::size_t>(self().core_.capacity()); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return static_cast<std::size_t>(self().core_.capacity()); }
   /// True if the endpoint is attached to a channel. Does not throw.
-  bool valid() const noexcept { return self().core_.valid(); }
+  [[nodiscard]] bool valid() const noexcept { return self().core_.valid(); }
   /// The channel's name as given; empty for an empty endpoint. Does not throw.
-  const std::string& name() const noexcept { return self().core_.name(); }
+  [[nodiscard]] const std::string& name() const noexcept { return self().core_.name(); }
 
   /**
    * Creates the channel with a ring of `capacity` bytes, rounded up to a power of two of at
@@ -400,19 +400,19 @@ class Factories {
    * or above 2 GiB, `std::errc::filename_too_long` for a name of more than 249 bytes after its
    * prefix. Throws std::system_error.
    */
-  static Endpoint create(const Name& name, std::size_t capacity, const ChannelOptions& options = {}) {
+  [[nodiscard]] static Endpoint create(const Name& name, std::size_t capacity, const ChannelOptions& options = {}) {
     Status status;
     Endpoint endpoint = Endpoint::make(name, true, capacity, options, status);
     if (status) throw_channel_error(Endpoint::create_verb, name.utf8(), capacity, status);
     return endpoint;
   }
   /// As above; reports failure through `ec`. Does not throw.
-  static Endpoint create(const Name& name, std::size_t capacity, std::error_code& ec) noexcept {
+  [[nodiscard]] static Endpoint create(const Name& name, std::size_t capacity, std::error_code& ec) noexcept {
     return create(name, capacity, ChannelOptions{}, ec);
   }
   /// As above; reports failure through `ec`. Does not throw.
-  static Endpoint create(const Name& name, std::size_t capacity, const ChannelOptions& options,
-                         std::error_code& ec) noexcept {
+  [[nodiscard]] static Endpoint create(const Name& name, std::size_t capacity, const ChannelOptions& options,
+                                       std::error_code& ec) noexcept {
     Status status;
     Endpoint endpoint = Endpoint::make(name, true, capacity, options, status);
     ec = status.code;
@@ -425,16 +425,18 @@ class Factories {
    * channel, `std::errc::device_or_resource_busy` if a live endpoint of this kind is attached.
    * Throws std::system_error.
    */
-  static Endpoint open(const Name& name, const ChannelOptions& options = {}) {
+  [[nodiscard]] static Endpoint open(const Name& name, const ChannelOptions& options = {}) {
     Status status;
     Endpoint endpoint = Endpoint::make(name, false, 0, options, status);
     if (status) throw_channel_error(Endpoint::open_verb, name.utf8(), 0, status);
     return endpoint;
   }
   /// As above; reports failure through `ec`. Does not throw.
-  static Endpoint open(const Name& name, std::error_code& ec) noexcept { return open(name, ChannelOptions{}, ec); }
+  [[nodiscard]] static Endpoint open(const Name& name, std::error_code& ec) noexcept {
+    return open(name, ChannelOptions{}, ec);
+  }
   /// As above; reports failure through `ec`. Does not throw.
-  static Endpoint open(const Name& name, const ChannelOptions& options, std::error_code& ec) noexcept {
+  [[nodiscard]] static Endpoint open(const Name& name, const ChannelOptions& options, std::error_code& ec) noexcept {
     Status status;
     Endpoint endpoint = Endpoint::make(name, false, 0, options, status);
     ec = status.code;
@@ -509,23 +511,23 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
    * max_message_size(), `std::errc::invalid_argument` for an empty sender, or an OS error of
    * the wait.
    */
-  bool send(const void* data, std::size_t size) {
+  [[nodiscard]] bool send(const void* data, std::size_t size) {
     detail::Status status;
     const bool sent = send_until(data, size, (detail::channel::Clock::time_point::max)(), status);
     throw_if(status, "send on channel", size);
     return sent;
   }
   /// As above; reports failure through `ec` (and returns false). Does not throw.
-  bool send(const void* data, std::size_t size, std::error_code& ec) noexcept {
+  [[nodiscard]] bool send(const void* data, std::size_t size, std::error_code& ec) noexcept {
     detail::Status status;
     const bool sent = send_until(data, size, (detail::channel::Clock::time_point::max)(), status);
     ec = status.code;
     return sent;
   }
   /// send(message.data(), message.size()). Throws std::system_error.
-  bool send(Span<const std::byte> message) { return send(message.data(), message.size()); }
+  [[nodiscard]] bool send(Span<const std::byte> message) { return send(message.data(), message.size()); }
   /// As above; reports failure through `ec`. Does not throw.
-  bool send(Span<const std::byte> message, std::error_code& ec) noexcept {
+  [[nodiscard]] bool send(Span<const std::byte> message, std::error_code& ec) noexcept {
     return send(message.data(), message.size(), ec);
   }
 
@@ -534,14 +536,14 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
    * closed; state() tells which). It does not ask the OS whether the receiver lives.
    * Throws std::system_error.
    */
-  bool try_send(const void* data, std::size_t size) {
+  [[nodiscard]] bool try_send(const void* data, std::size_t size) {
     detail::Status status;
     const bool sent = send_until(data, size, (detail::channel::Clock::time_point::min)(), status);
     throw_if(status, "try_send on channel", size);
     return sent;
   }
   /// As above; reports failure through `ec`. Does not throw.
-  bool try_send(const void* data, std::size_t size, std::error_code& ec) noexcept {
+  [[nodiscard]] bool try_send(const void* data, std::size_t size, std::error_code& ec) noexcept {
     detail::Status status;
     const bool sent = send_until(data, size, (detail::channel::Clock::time_point::min)(), status);
     ec = status.code;
@@ -556,14 +558,14 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
    * this call waited); prepare(0) gives a non-null empty span. Throws std::system_error:
    * `std::errc::message_size` if size > max_message_size().
    */
-  Span<std::byte> prepare(std::size_t size) {
+  [[nodiscard]] Span<std::byte> prepare(std::size_t size) {
     detail::Status status;
     const Span<std::byte> room = prepare(size, status);
     throw_if(status, "prepare on channel", size);
     return room;
   }
   /// As above; reports failure through `ec` (and returns an empty span). Does not throw.
-  Span<std::byte> prepare(std::size_t size, std::error_code& ec) noexcept {
+  [[nodiscard]] Span<std::byte> prepare(std::size_t size, std::error_code& ec) noexcept {
     detail::Status status;
     const Span<std::byte> room = prepare(size, status);
     ec = status.code;
@@ -590,7 +592,7 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
 
   /// `open` while sending may succeed; `closed` once the receiver closed (or this sender is
   /// empty); `peer_died` once a wait found the receiver dead. Does not throw.
-  ChannelState state() const noexcept {
+  [[nodiscard]] ChannelState state() const noexcept {
     if (!core_.valid()) return ChannelState::closed;
     if (state_ == ChannelState::open && receiver_closed()) return ChannelState::closed;
     return state_;
@@ -657,7 +659,7 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
     return true;
   }
 
-  Span<std::byte> prepare(std::size_t size, detail::Status& status) noexcept {
+  [[nodiscard]] Span<std::byte> prepare(std::size_t size, detail::Status& status) noexcept {
     std::byte* room = reserve(size, (detail::channel::Clock::time_point::max)(), status);
     if (room == nullptr) return {};
     prepared_ = size;
@@ -811,14 +813,14 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
    * the ring; std::nullopt at the end of the stream (see state()). Throws std::system_error:
    * `std::errc::invalid_argument` for an empty receiver, or an OS error of the wait.
    */
-  std::optional<Message> receive() {
+  [[nodiscard]] std::optional<Message> receive() {
     detail::Status status;
     auto message = receive_until((detail::channel::Clock::time_point::max)(), status);
     throw_if(status, "receive on channel");
     return message;
   }
   /// As above; reports failure through `ec` (and returns std::nullopt). Does not throw.
-  std::optional<Message> receive(std::error_code& ec) noexcept {
+  [[nodiscard]] std::optional<Message> receive(std::error_code& ec) noexcept {
     detail::Status status;
     auto message = receive_until((detail::channel::Clock::time_point::max)(), status);
     ec = status.code;
@@ -828,7 +830,7 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
   /// As receive(), but waits at most `timeout`: std::nullopt with state() still `open` means
   /// that nothing came in time. Throws std::system_error.
   template <class Rep, class Period>
-  std::optional<Message> receive_for(const std::chrono::duration<Rep, Period>& timeout) {
+  [[nodiscard]] std::optional<Message> receive_for(const std::chrono::duration<Rep, Period>& timeout) {
     detail::Status status;
     auto message = receive_until(detail::channel::deadline_after(timeout), status);
     throw_if(status, "receive_for on channel");
@@ -836,7 +838,8 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
   }
   /// As above; reports failure through `ec`. Does not throw.
   template <class Rep, class Period>
-  std::optional<Message> receive_for(const std::chrono::duration<Rep, Period>& timeout, std::error_code& ec) noexcept {
+  [[nodiscard]] std::optional<Message> receive_for(const std::chrono::duration<Rep, Period>& timeout,
+                                                   std::error_code& ec) noexcept {
     detail::Status status;
     auto message = receive_until(detail::channel::deadline_after(timeout), status);
     ec = status.code;
@@ -844,9 +847,9 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
   }
 
   /// receive_for(0): the next message if one is there now. Throws std::system_error.
-  std::optional<Message> try_receive() { return receive_for(std::chrono::nanoseconds(0)); }
+  [[nodiscard]] std::optional<Message> try_receive() { return receive_for(std::chrono::nanoseconds(0)); }
   /// As above; reports failure through `ec`. Does not throw.
-  std::optional<Message> try_receive(std::error_code& ec) noexcept {
+  [[nodiscard]] std::optional<Message> try_receive(std::error_code& ec) noexcept {
     return receive_for(std::chrono::nanoseconds(0), ec);
   }
 
@@ -862,7 +865,7 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
   /// `open` while messages may come; after receive() returned std::nullopt at the end of the
   /// stream: `closed` (the sender closed, or this receiver is empty) or `peer_died`.
   /// Does not throw.
-  ChannelState state() const noexcept { return core_.valid() ? state_ : ChannelState::closed; }
+  [[nodiscard]] ChannelState state() const noexcept { return core_.valid() ? state_ : ChannelState::closed; }
 
   /// Releases the last message and detaches: a waiting sender returns false. The receiver
   /// becomes empty. Does not throw.

@@ -90,36 +90,41 @@ class Event {
 
   /// Creates a new event; fails with `std::errc::file_exists` if the name exists (never opens
   /// someone else's). Throws std::system_error.
-  static Event create(const Name& name, const EventOptions& options = {}) {
+  [[nodiscard]] static Event create(const Name& name, const EventOptions& options = {}) {
     return acquire_or_throw("create event", name, detail::Disposition::create, options);
   }
   /// As above; reports failure through `ec`. Does not throw.
-  static Event create(const Name& name, std::error_code& ec) noexcept { return create(name, EventOptions{}, ec); }
+  [[nodiscard]] static Event create(const Name& name, std::error_code& ec) noexcept {
+    return create(name, EventOptions{}, ec);
+  }
   /// As above; reports failure through `ec`. Does not throw.
-  static Event create(const Name& name, const EventOptions& options, std::error_code& ec) noexcept {
+  [[nodiscard]] static Event create(const Name& name, const EventOptions& options, std::error_code& ec) noexcept {
     return acquire_or_report(name, detail::Disposition::create, options, ec);
   }
 
   /// Opens an existing event; fails with `std::errc::no_such_file_or_directory` if there is
   /// none, and with a message saying so if the name belongs to another kind of object.
   /// Throws std::system_error.
-  static Event open(const Name& name) { return acquire_or_throw("open event", name, detail::Disposition::open, {}); }
+  [[nodiscard]] static Event open(const Name& name) {
+    return acquire_or_throw("open event", name, detail::Disposition::open, {});
+  }
   /// As above; reports failure through `ec`. Does not throw.
-  static Event open(const Name& name, std::error_code& ec) noexcept {
+  [[nodiscard]] static Event open(const Name& name, std::error_code& ec) noexcept {
     return acquire_or_report(name, detail::Disposition::open, {}, ec);
   }
 
   /// Opens the event if it exists (keeping its creator's mode), else creates it; created()
   /// tells which. Throws std::system_error.
-  static Event open_or_create(const Name& name, const EventOptions& options = {}) {
+  [[nodiscard]] static Event open_or_create(const Name& name, const EventOptions& options = {}) {
     return acquire_or_throw("open_or_create event", name, detail::Disposition::open_or_create, options);
   }
   /// As above; reports failure through `ec`. Does not throw.
-  static Event open_or_create(const Name& name, std::error_code& ec) noexcept {
+  [[nodiscard]] static Event open_or_create(const Name& name, std::error_code& ec) noexcept {
     return open_or_create(name, EventOptions{}, ec);
   }
   /// As above; reports failure through `ec`. Does not throw.
-  static Event open_or_create(const Name& name, const EventOptions& options, std::error_code& ec) noexcept {
+  [[nodiscard]] static Event open_or_create(const Name& name, const EventOptions& options,
+                                            std::error_code& ec) noexcept {
     return acquire_or_report(name, detail::Disposition::open_or_create, options, ec);
   }
 
@@ -166,7 +171,7 @@ class Event {
   /// Waits at most `timeout`; true if the event was set (and, auto_reset, is now cleared),
   /// false on time-out. Throws std::system_error.
   template <class Rep, class Period>
-  bool wait_for(const std::chrono::duration<Rep, Period>& timeout) {
+  [[nodiscard]] bool wait_for(const std::chrono::duration<Rep, Period>& timeout) {
     detail::Status status;
     const bool set = wait_ns(to_nanoseconds(timeout), status);
     throw_if(status, "wait for event");
@@ -174,7 +179,7 @@ class Event {
   }
   /// As above; reports failure through `ec` (and returns false). Does not throw.
   template <class Rep, class Period>
-  bool wait_for(const std::chrono::duration<Rep, Period>& timeout, std::error_code& ec) noexcept {
+  [[nodiscard]] bool wait_for(const std::chrono::duration<Rep, Period>& timeout, std::error_code& ec) noexcept {
     detail::Status status;
     const bool set = wait_ns(to_nanoseconds(timeout), status);
     ec = status.code;
@@ -182,18 +187,20 @@ class Event {
   }
 
   /// wait_for(0): takes the event if it is set, never sleeps. Throws std::system_error.
-  bool try_wait() { return wait_for(std::chrono::nanoseconds(0)); }
+  [[nodiscard]] bool try_wait() { return wait_for(std::chrono::nanoseconds(0)); }
   /// As above; reports failure through `ec`. Does not throw.
-  bool try_wait(std::error_code& ec) noexcept { return wait_for(std::chrono::nanoseconds(0), ec); }
+  [[nodiscard]] bool try_wait(std::error_code& ec) noexcept { return wait_for(std::chrono::nanoseconds(0), ec); }
 
   /// The event's mode (for an opened event, its creator's choice). Does not throw.
-  EventMode mode() const noexcept { return object_.manual_reset ? EventMode::manual_reset : EventMode::auto_reset; }
+  [[nodiscard]] EventMode mode() const noexcept {
+    return object_.manual_reset ? EventMode::manual_reset : EventMode::auto_reset;
+  }
   /// True if this Event created the OS object. Does not throw.
-  bool created() const noexcept { return created_; }
+  [[nodiscard]] bool created() const noexcept { return created_; }
   /// False for an empty (default-constructed, moved-from or closed) Event. Does not throw.
-  bool valid() const noexcept { return object_.valid(); }
+  [[nodiscard]] bool valid() const noexcept { return object_.valid(); }
   /// The name as given to create/open. Does not throw.
-  const std::string& name() const noexcept { return name_; }
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
 
   /// Closes now, as the destructor would; the Event becomes empty. Does not throw.
   void close() noexcept {

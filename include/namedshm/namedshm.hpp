@@ -108,9 +108,9 @@ class Name {
   ~Name() = default;
 
   /// The name in UTF-8 (ill-formed wide text shows U+FFFD). Does not throw.
-  std::string_view utf8() const noexcept { return utf8_; }
+  [[nodiscard]] std::string_view utf8() const noexcept { return utf8_; }
   /// False if a wide name was not well-formed UTF-16 (UTF-32). Does not throw.
-  bool well_formed() const noexcept { return well_formed_; }
+  [[nodiscard]] bool well_formed() const noexcept { return well_formed_; }
 
  private:
   std::string converted_;
@@ -207,19 +207,19 @@ class Span {
   constexpr Span(const Span<U>& other) noexcept : data_(other.data()), size_(other.size()) {}
 
   /// The first element. Does not throw.
-  constexpr T* data() const noexcept { return data_; }
+  [[nodiscard]] constexpr T* data() const noexcept { return data_; }
   /// The number of elements. Does not throw.
-  constexpr std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] constexpr std::size_t size() const noexcept { return size_; }
   /// The number of bytes. Does not throw.
-  constexpr std::size_t size_bytes() const noexcept { return size_ * sizeof(T); }
+  [[nodiscard]] constexpr std::size_t size_bytes() const noexcept { return size_ * sizeof(T); }
   /// True if there are no elements. Does not throw.
-  constexpr bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] constexpr bool empty() const noexcept { return size_ == 0; }
   /// An iterator to the first element. Does not throw.
-  constexpr T* begin() const noexcept { return data_; }
+  [[nodiscard]] constexpr T* begin() const noexcept { return data_; }
   /// An iterator past the last element. Does not throw.
-  constexpr T* end() const noexcept { return data_ + size_; }
+  [[nodiscard]] constexpr T* end() const noexcept { return data_ + size_; }
   /// Unchecked in release builds, like std::span; `index < size()` is the caller's duty.
-  constexpr T& operator[](std::size_t index) const noexcept {
+  [[nodiscard]] constexpr T& operator[](std::size_t index) const noexcept {
     NAMEDSHM_ASSERT(index < size_, "namedshm::Span index out of range");
     return data_[index];
   }
@@ -288,18 +288,18 @@ class BasicRegion {
    * `std::errc::file_exists` if the name exists: it never opens someone else's object.
    * Throws std::system_error.
    */
-  static BasicRegion create(const Name& name, std::size_t size, const CreateOptions& options = {}) {
+  [[nodiscard]] static BasicRegion create(const Name& name, std::size_t size, const CreateOptions& options = {}) {
     detail::Status status;
     const auto request = creation_request(detail::Disposition::create, size, options);
     return throw_on_failure({"create", name.utf8(), size}, acquire(name, request, options.keep_name, status), status);
   }
   /// As above; reports failure through `ec`. Does not throw.
-  static BasicRegion create(const Name& name, std::size_t size, std::error_code& ec) noexcept {
+  [[nodiscard]] static BasicRegion create(const Name& name, std::size_t size, std::error_code& ec) noexcept {
     return create(name, size, CreateOptions{}, ec);
   }
   /// As above; reports failure through `ec`. Does not throw.
-  static BasicRegion create(const Name& name, std::size_t size, const CreateOptions& options,
-                            std::error_code& ec) noexcept {
+  [[nodiscard]] static BasicRegion create(const Name& name, std::size_t size, const CreateOptions& options,
+                                          std::error_code& ec) noexcept {
     detail::Status status;
     const auto request = creation_request(detail::Disposition::create, size, options);
     return report(acquire(name, request, options.keep_name, status), status, ec);
@@ -310,13 +310,13 @@ class BasicRegion {
    * `std::errc::no_such_file_or_directory` if there is none. size() is the object's size:
    * exact on POSIX, rounded up to whole pages by Windows. Throws std::system_error.
    */
-  static BasicRegion open(const Name& name) {
+  [[nodiscard]] static BasicRegion open(const Name& name) {
     constexpr const char* verb = A == Access::read_write ? "open" : "open read-only";
     detail::Status status;
     return throw_on_failure({verb, name.utf8()}, acquire(name, open_request(), false, status), status);
   }
   /// As above; reports failure through `ec`. Does not throw.
-  static BasicRegion open(const Name& name, std::error_code& ec) noexcept {
+  [[nodiscard]] static BasicRegion open(const Name& name, std::error_code& ec) noexcept {
     detail::Status status;
     return report(acquire(name, open_request(), false, status), status, ec);
   }
@@ -326,19 +326,20 @@ class BasicRegion {
    * `std::errc::invalid_argument` if an existing object is smaller than `size` (the message
    * gives both sizes): it never hands back less than asked for. Throws std::system_error.
    */
-  static BasicRegion open_or_create(const Name& name, std::size_t size, const CreateOptions& options = {}) {
+  [[nodiscard]] static BasicRegion open_or_create(const Name& name, std::size_t size,
+                                                  const CreateOptions& options = {}) {
     detail::Status status;
     const auto request = creation_request(detail::Disposition::open_or_create, size, options);
     return throw_on_failure({"open_or_create", name.utf8(), size}, acquire(name, request, options.keep_name, status),
                             status);
   }
   /// As above; reports failure through `ec`. Does not throw.
-  static BasicRegion open_or_create(const Name& name, std::size_t size, std::error_code& ec) noexcept {
+  [[nodiscard]] static BasicRegion open_or_create(const Name& name, std::size_t size, std::error_code& ec) noexcept {
     return open_or_create(name, size, CreateOptions{}, ec);
   }
   /// As above; reports failure through `ec`. Does not throw.
-  static BasicRegion open_or_create(const Name& name, std::size_t size, const CreateOptions& options,
-                                    std::error_code& ec) noexcept {
+  [[nodiscard]] static BasicRegion open_or_create(const Name& name, std::size_t size, const CreateOptions& options,
+                                                  std::error_code& ec) noexcept {
     detail::Status status;
     const auto request = creation_request(detail::Disposition::open_or_create, size, options);
     return report(acquire(name, request, options.keep_name, status), status, ec);
@@ -391,23 +392,23 @@ class BasicRegion {
   }
 
   /// True if the region owns an object. Does not throw.
-  bool valid() const noexcept { return mapping_.address != nullptr; }
+  [[nodiscard]] bool valid() const noexcept { return mapping_.address != nullptr; }
   /// Same as valid(). Does not throw.
   explicit operator bool() const noexcept { return valid(); }
   /// The name as given (UTF-8); empty for an empty region. Does not throw.
-  const std::string& name() const noexcept { return name_; }
+  [[nodiscard]] const std::string& name() const noexcept { return name_; }
   /// Bytes mapped: all of the object. 0 for an empty region. Does not throw.
-  std::size_t size() const noexcept { return mapping_.size; }
+  [[nodiscard]] std::size_t size() const noexcept { return mapping_.size; }
   /// True if this region created the object, false if it opened an existing one. Does not throw.
-  bool created() const noexcept { return mapping_.created; }
+  [[nodiscard]] bool created() const noexcept { return mapping_.created; }
   /// Read-write or read-only, fixed by the type. Does not throw.
-  static constexpr Access access() noexcept { return A; }
+  [[nodiscard]] static constexpr Access access() noexcept { return A; }
   /// The first byte of the view (page-aligned); null for an empty region. Does not throw.
-  byte_type* data() const noexcept { return static_cast<byte_type*>(mapping_.address); }
+  [[nodiscard]] byte_type* data() const noexcept { return static_cast<byte_type*>(mapping_.address); }
   /// All mapped bytes. Does not throw.
-  Span<byte_type> bytes() const noexcept { return {data(), size()}; }
+  [[nodiscard]] Span<byte_type> bytes() const noexcept { return {data(), size()}; }
   /// The section HANDLE (Windows) or descriptor (POSIX), still owned by the region. Does not throw.
-  native_handle_type native_handle() const noexcept { return mapping_.handle; }
+  [[nodiscard]] native_handle_type native_handle() const noexcept { return mapping_.handle; }
 
   /**
    * The `T` at byte `offset`: `T&` in a SharedRegion, `const T&` in a ReadOnlyRegion. `T`
@@ -416,12 +417,12 @@ class BasicRegion {
    * the object, as another process wrote them. Throws std::system_error.
    */
   template <class T>
-  element<T>& object(std::size_t offset = 0) const {
+  [[nodiscard]] element<T>& object(std::size_t offset = 0) const {
     return *array<T>(offset, 1).data();
   }
   /// As above; returns null and sets `ec` on failure. Does not throw.
   template <class T>
-  element<T>* object(std::size_t offset, std::error_code& ec) const noexcept {
+  [[nodiscard]] element<T>* object(std::size_t offset, std::error_code& ec) const noexcept {
     return array<T>(offset, 1, ec).data();
   }
 
@@ -431,7 +432,7 @@ class BasicRegion {
    * Throws std::system_error.
    */
   template <class T>
-  Span<element<T>> array(std::size_t offset, std::size_t count) const {
+  [[nodiscard]] Span<element<T>> array(std::size_t offset, std::size_t count) const {
     detail::Status status;
     element<T>* first = locate<T>(offset, count, status);
     if (status) detail::throw_view_error({name_, offset, count, sizeof(T), size()}, status);
@@ -439,7 +440,7 @@ class BasicRegion {
   }
   /// As above; returns an empty Span and sets `ec` on failure. Does not throw.
   template <class T>
-  Span<element<T>> array(std::size_t offset, std::size_t count, std::error_code& ec) const noexcept {
+  [[nodiscard]] Span<element<T>> array(std::size_t offset, std::size_t count, std::error_code& ec) const noexcept {
     detail::Status status;
     element<T>* first = report(locate<T>(offset, count, status), status, ec);
     return {first, first != nullptr ? count : 0};

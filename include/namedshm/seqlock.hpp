@@ -139,7 +139,7 @@ class alignas(64) Published {
    * so it waits for as long as a write takes (forever if the writer died inside publish(); use
    * try_load() to bound the wait). Needs a default-constructible `T`. Does not throw.
    */
-  T load() const noexcept {
+  [[nodiscard]] T load() const noexcept {
     static_assert(std::is_default_constructible_v<T>,
                   "namedshm::Published<T>::load() returns a T, so T must be default-constructible; "
                   "use try_load(T&) otherwise");
@@ -156,7 +156,7 @@ class alignas(64) Published {
    * unchanged if a write was in progress during the attempt. The copy goes through a buffer of
    * sizeof(T) bytes on the stack. Does not throw.
    */
-  bool try_load(T& out) const noexcept {
+  [[nodiscard]] bool try_load(T& out) const noexcept {
     const std::uint64_t before = sequence_.load(std::memory_order_acquire);
     if ((before & 1U) != 0) return false;
     unsigned char bytes[sizeof(T)];
@@ -170,7 +170,7 @@ class alignas(64) Published {
    * backwards. A load() that starts after version() returned `n` returns publication `n` or a
    * later one. Does not throw.
    */
-  std::uint64_t version() const noexcept { return sequence_.load(std::memory_order_acquire) / 2; }
+  [[nodiscard]] std::uint64_t version() const noexcept { return sequence_.load(std::memory_order_acquire) / 2; }
 
  private:
   friend struct detail::PublishedTestAccess;

@@ -27,7 +27,7 @@ bool wait_until(Condition done) {
 /// True if a region (or any object namedshm can open read-only) has this name now.
 inline bool name_exists(const std::string& name) {
   std::error_code ec;
-  namedshm::ReadOnlyRegion::open(name, ec);
+  static_cast<void>(namedshm::ReadOnlyRegion::open(name, ec));
   return !ec;
 }
 
