@@ -8,7 +8,8 @@
 # winedevice, plugplay, ...) start now: they inherit the standard streams of the program that
 # starts them and live as long as the server, and CTest would wait for the output of whichever
 # test started them until its timeout. Here they, and the server, write to wineserver.log in
-# the build folder, which is also where Wine reports a crash of its own.
+# the build folder (emptied at each start), which is also where Wine reports a crash of its
+# own; scripts/test.sh shows it then.
 #
 # Sets namedshm_wine_test_properties: properties to add to every test that runs under Wine
 # (empty when this build does not use Wine).
@@ -21,7 +22,7 @@ if(CMAKE_CROSSCOMPILING AND NAMEDSHM_WINE)
                                       "WINEPREFIX=${CMAKE_BINARY_DIR}/wineprefix")
   # -k first: a server left from an earlier run would still exit when idle.
   add_test(NAME "wine: start one wineserver for the run"
-           COMMAND /bin/sh -c "\"$0\" -k 2>/dev/null; \"$0\" -p </dev/null >/dev/null 2>>\"$1\" &&
+           COMMAND /bin/sh -c ": >\"$1\"; \"$0\" -k 2>/dev/null; \"$0\" -p </dev/null >/dev/null 2>>\"$1\" &&
                                \"$2\" cmd /c exit </dev/null >>\"$1\" 2>&1"
                    "${NAMEDSHM_WINESERVER}" "${CMAKE_BINARY_DIR}/wineserver.log" "${NAMEDSHM_WINE}")
   add_test(NAME "wine: stop the wineserver" COMMAND "${NAMEDSHM_WINESERVER}" -k)

@@ -48,6 +48,12 @@ run_preset() {
   local output
   output=$(ctest --preset "$preset" 2>&1)
   printf '%s\n' "$output" | grep -v -E '^ +Start |Test +#[0-9]+: .* Passed'
+  # A crash of Wine's own server is logged where the CTest fixture of cmake/wine_tests.cmake
+  # sends its output: say so, since every test that was running then fails with it.
+  if grep -q "crashed" "build/$preset/wineserver.log" 2>/dev/null; then
+    echo "$preset: wineserver crashed during this run; its log:"
+    cat "build/$preset/wineserver.log"
+  fi
   local summary
   summary=$(printf '%s\n' "$output" | grep -E '[0-9]+ tests failed out of [0-9]+' | tail -1)
   if [ -z "$summary" ]; then
