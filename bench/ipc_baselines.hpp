@@ -12,13 +12,7 @@
 #define NAMEDSHM_BENCH_IPC_BASELINES_HPP
 
 #if defined(_WIN32)
-#  ifndef WIN32_LEAN_AND_MEAN
-#    define WIN32_LEAN_AND_MEAN
-#  endif
-#  ifndef NOMINMAX
-#    define NOMINMAX
-#  endif
-#  include <windows.h>  // CreateEventW, CreateNamedPipeW, ReadFile, WriteFile
+#  include "support/win32.hpp"  // windows.h: CreateEventW, CreateNamedPipeW, ReadFile, WriteFile
 #else
 #  include <fcntl.h>        // fcntl(F_DUPFD_CLOEXEC), O_CLOEXEC
 #  include <linux/futex.h>  // FUTEX_WAIT, FUTEX_WAKE

@@ -9,13 +9,7 @@
 #define NAMEDSHM_BENCH_IPC_PROCESS_HPP
 
 #if defined(_WIN32)
-#  ifndef WIN32_LEAN_AND_MEAN
-#    define WIN32_LEAN_AND_MEAN
-#  endif
-#  ifndef NOMINMAX
-#    define NOMINMAX
-#  endif
-#  include <windows.h>  // CreateProcessW, OpenProcess, SetProcessAffinityMask, TerminateProcess
+#  include "support/win32.hpp"  // windows.h: CreateProcessW, OpenProcess, ...; command_line
 #else
 #  include <sched.h>      // sched_getaffinity, sched_setaffinity
 #  include <signal.h>     // SIGKILL, kill
@@ -225,9 +219,7 @@ class Partner {
     static_cast<void>(inherited);
     std::wstring path(32768, L'\0');
     path.resize(GetModuleFileNameW(nullptr, path.data(), static_cast<DWORD>(path.size())));
-    std::wstring line;
-    append_quoted(line, path);
-    for (const auto& argument : argv) append_quoted(line, widen(argument));
+    std::wstring line = namedshm_test::command_line(path, argv);
     STARTUPINFOW startup{};
     startup.cb = sizeof startup;
     PROCESS_INFORMATION info{};
@@ -325,36 +317,12 @@ class Partner {
 #endif
   }
 
-#if defined(_WIN32)
-  /// Our names and arguments are ASCII.
-  static std::wstring widen(const std::string& text) { return std::wstring(text.begin(), text.end()); }
-#endif
-
  private:
 #if !defined(_WIN32)
   static std::string self_path() {
     char path[4096];
     const ssize_t length = readlink("/proc/self/exe", path, sizeof path);
     return length > 0 ? std::string(path, static_cast<std::size_t>(length)) : std::string();
-  }
-#endif
-
-#if defined(_WIN32)
-  // CommandLineToArgvW's rules: quote everything, double the backslashes before a quote.
-  static void append_quoted(std::wstring& line, const std::wstring& argument) {
-    line += L'"';
-    std::size_t backslashes = 0;
-    for (const wchar_t c : argument) {
-      if (c == L'\\') {
-        ++backslashes;
-        continue;
-      }
-      line.append(c == L'"' ? backslashes * 2 + 1 : backslashes, L'\\');
-      backslashes = 0;
-      line += c;
-    }
-    line.append(backslashes * 2, L'\\');
-    line += L"\" ";
   }
 #endif
 

@@ -19,6 +19,7 @@
 #include <vector>            // std::vector, the table
 
 #include "support/catch.hpp"
+#include "support/win32.hpp"
 #include "support/process.hpp"
 
 #if defined(_WIN32)
@@ -209,8 +210,7 @@ void check_cases(const std::vector<Case>& cases) {
 }
 
 #if defined(_WIN32)
-/// The name as a wide string (the names of these tests are ASCII).
-std::wstring widen(const std::string& name) { return std::wstring(name.begin(), name.end()); }
+using namedshm_test::widen;
 
 /// A handle closed when the test ends, passed or failed.
 class OwnedHandle {

@@ -16,6 +16,7 @@
 #include <system_error>  // std::error_code, std::errc, std::system_error, the categories
 
 #include "support/catch.hpp"
+#include "support/win32.hpp"
 #include "support/process.hpp"
 
 using Catch::Matchers::StartsWith;
@@ -54,8 +55,7 @@ void check_twins(WithCode&& with_code, Throwing&& throwing) {
 }
 
 #if defined(_WIN32)
-/// The name as a wide string (the names of these tests are ASCII).
-std::wstring widen(const std::string& name) { return std::wstring(name.begin(), name.end()); }
+using namedshm_test::widen;
 #endif
 
 }  // namespace

@@ -24,14 +24,7 @@
 #include <vector>       // std::vector, arguments
 
 #if defined(_WIN32)
-#  ifndef WIN32_LEAN_AND_MEAN
-#    define WIN32_LEAN_AND_MEAN
-#  endif
-#  ifndef NOMINMAX
-#    define NOMINMAX
-#  endif
-#  include <windows.h>  // before the Windows headers below, which need its types
-
+#  include "support/win32.hpp"  // windows.h (lean, no min/max), widen, command_line
 #else
 #  include <fcntl.h>     // open
 #  include <grp.h>       // setgroups
@@ -101,30 +94,7 @@ std::string os_name(const std::string& name) {
 }
 
 #if defined(_WIN32)
-std::wstring widen(const std::string& text) {
-  if (text.empty()) return {};
-  const int length = MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-  std::wstring wide(static_cast<std::size_t>(length), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(), length);
-  return wide;
-}
-
-/// Quotes one argument by the rules CommandLineToArgvW undoes.
-void append_quoted(std::wstring& line, const std::wstring& argument) {
-  line += L'"';
-  std::size_t backslashes = 0;
-  for (const wchar_t c : argument) {
-    if (c == L'\\') {
-      ++backslashes;
-      continue;
-    }
-    line.append(c == L'"' ? backslashes * 2 + 1 : backslashes, L'\\');
-    backslashes = 0;
-    line += c;
-  }
-  line.append(backslashes * 2, L'\\');
-  line += L"\" ";
-}
+using namedshm_test::widen;
 #endif
 
 /// How a child ended.
@@ -155,9 +125,7 @@ class Child {
 #if defined(_WIN32)
     static_cast<void>(as_other_user);
     const std::wstring path = widen(program_directory + program + ".exe");
-    std::wstring line;
-    append_quoted(line, path);
-    for (const auto& argument : arguments) append_quoted(line, widen(argument));
+    std::wstring line = namedshm_test::command_line(path, arguments);
     SECURITY_ATTRIBUTES inherit{sizeof inherit, nullptr, TRUE};
     const DWORD share = FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE;
     HANDLE input = INVALID_HANDLE_VALUE;

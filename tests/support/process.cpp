@@ -10,10 +10,7 @@
 #include <utility>  // std::move
 
 #if defined(_WIN32)
-#  ifndef NOMINMAX
-#    define NOMINMAX
-#  endif
-#  include <windows.h>
+#  include "win32.hpp"  // windows.h (lean, no min/max), command_line
 #else
 #  include <dirent.h>  // opendir, to count /proc/self/fd
 #  include <signal.h>
@@ -36,30 +33,6 @@ std::map<std::string, Scenario>& scenarios() {
 }
 
 #if defined(_WIN32)
-std::wstring widen(const std::string& text) {
-  if (text.empty()) return {};
-  const int length = MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), nullptr, 0);
-  std::wstring wide(static_cast<std::size_t>(length), L'\0');
-  MultiByteToWideChar(CP_UTF8, 0, text.data(), static_cast<int>(text.size()), wide.data(), length);
-  return wide;
-}
-
-// CommandLineToArgvW's rules: quote everything, double the backslashes before a quote.
-void append_quoted(std::wstring& line, const std::wstring& argument) {
-  line += L'"';
-  std::size_t backslashes = 0;
-  for (const wchar_t c : argument) {
-    if (c == L'\\') {
-      ++backslashes;
-      continue;
-    }
-    line.append(c == L'"' ? backslashes * 2 + 1 : backslashes, L'\\');
-    backslashes = 0;
-    line += c;
-  }
-  line.append(backslashes * 2, L'\\');
-  line += L"\" ";
-}
 
 // The handles of this process, counted by asking Wine about each handle value in turn.
 //
@@ -190,11 +163,9 @@ bool run_child_scenario(int argc, char** argv, int& exit_code) {
 ChildProcess::ChildProcess(const std::string& scenario, const Arguments& args) {
   wchar_t path[32768];
   GetModuleFileNameW(nullptr, path, 32768);
-  std::wstring line;
-  append_quoted(line, path);
-  append_quoted(line, L"--child");
-  append_quoted(line, widen(scenario));
-  for (const auto& argument : args) append_quoted(line, widen(argument));
+  Arguments arguments{"--child", scenario};
+  arguments.insert(arguments.end(), args.begin(), args.end());
+  std::wstring line = command_line(path, arguments);
   STARTUPINFOW startup{};
   startup.cb = sizeof startup;
   PROCESS_INFORMATION info{};
