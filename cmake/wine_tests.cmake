@@ -20,14 +20,17 @@ if(CMAKE_CROSSCOMPILING AND NAMEDSHM_WINE)
                REQUIRED)
   set(namedshm_wineserver_environment WINEDEBUG=-all WINEDLLOVERRIDES=winedbg.exe=d
                                       "WINEPREFIX=${CMAKE_BINARY_DIR}/wineprefix")
-  # -k first: a server left from an earlier run would still exit when idle.
+  # -k first: a server left from an earlier run would still exit when idle. The server needs
+  # the prefix folder; the first Wine program fills it.
   add_test(NAME "wine: start one wineserver for the run"
-           COMMAND /bin/sh -c ": >\"$1\"; \"$0\" -k 2>/dev/null; \"$0\" -p </dev/null >/dev/null 2>>\"$1\" &&
+           COMMAND /bin/sh -c ": >\"$1\"; \"$0\" -k 2>/dev/null; mkdir -p \"$WINEPREFIX\" &&
+                               \"$0\" -p </dev/null >/dev/null 2>>\"$1\" &&
                                \"$2\" cmd /c exit </dev/null >>\"$1\" 2>&1"
                    "${NAMEDSHM_WINESERVER}" "${CMAKE_BINARY_DIR}/wineserver.log" "${NAMEDSHM_WINE}")
   add_test(NAME "wine: stop the wineserver" COMMAND "${NAMEDSHM_WINESERVER}" -k)
+  # Its first run in a fresh build folder also creates the Wine prefix (6-30 s here).
   set_tests_properties("wine: start one wineserver for the run" PROPERTIES
-    FIXTURES_SETUP namedshm_wineserver ENVIRONMENT "${namedshm_wineserver_environment}" TIMEOUT 60)
+    FIXTURES_SETUP namedshm_wineserver ENVIRONMENT "${namedshm_wineserver_environment}" TIMEOUT 300)
   set_tests_properties("wine: stop the wineserver" PROPERTIES
     FIXTURES_CLEANUP namedshm_wineserver ENVIRONMENT "${namedshm_wineserver_environment}" TIMEOUT 60)
   set(namedshm_wine_test_properties FIXTURES_REQUIRED namedshm_wineserver)
