@@ -19,8 +19,8 @@
 #include <vector>            // std::vector, the table
 
 #include "support/catch.hpp"
-#include "support/win32.hpp"
 #include "support/process.hpp"
+#include "support/win32.hpp"
 
 #if defined(_WIN32)
 #  include <windows.h>  // CreateEventW, CreateMutexW, CreateSemaphoreW, MapViewOfFile, ERROR_* codes

@@ -16,8 +16,8 @@
 #include <system_error>  // std::error_code, std::errc, std::system_error, the categories
 
 #include "support/catch.hpp"
-#include "support/win32.hpp"
 #include "support/process.hpp"
+#include "support/win32.hpp"
 
 using Catch::Matchers::StartsWith;
 using namedshm::ReadOnlyRegion;
