@@ -20,6 +20,7 @@ set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -static-libgcc -static-libstdc++")
 find_program(NAMEDSHM_WINE NAMES wine64 wine PATHS /usr/lib/wine REQUIRED)
 # The prefix lives in the build folder: created on first use (about 6 s), never shared with
 # the user's own. winedbg is disabled so that a crashing test fails instead of exiting 0.
+# wine-run.sh starts a program a second time only if Wine failed to start it (see there).
 set(CMAKE_CROSSCOMPILING_EMULATOR
     /usr/bin/env WINEDEBUG=-all WINEDLLOVERRIDES=winedbg.exe=d WINEPREFIX=${CMAKE_BINARY_DIR}/wineprefix
-    ${NAMEDSHM_WINE})
+    /bin/bash ${CMAKE_CURRENT_LIST_DIR}/wine-run.sh ${NAMEDSHM_WINE})

@@ -54,6 +54,13 @@ run_preset() {
     echo "$preset: wineserver crashed during this run; its log:"
     cat "build/$preset/wineserver.log"
   fi
+  # Programs that Wine failed to start and cmake/wine-run.sh started again: said, not hidden.
+  local restarts
+  restarts=$(grep -c "^wine-run: " "build/$preset/Testing/Temporary/LastTest.log" 2>/dev/null)
+  if [ "${restarts:-0}" -gt 0 ]; then
+    echo "$preset: Wine failed to start a program $restarts time(s); started again:"
+    grep -B12 "^wine-run: " "build/$preset/Testing/Temporary/LastTest.log" | grep -E "^Command:|^wine"
+  fi
   local summary
   summary=$(printf '%s\n' "$output" | grep -E '[0-9]+ tests failed out of [0-9]+' | tail -1)
   if [ -z "$summary" ]; then
