@@ -2,26 +2,36 @@
 # The emulator of the mingw-wine preset: `wine-run.sh WINE PROGRAM ARGS...` runs a Windows
 # program under Wine and passes its output and exit status through.
 #
-# Once in a few thousand starts under load, Wine 8.0 fails to start a program at all: it exits
-# non-zero within milliseconds and the program prints nothing, not even the first line that
-# every test program prints at once (seen in a fresh-clone CI run: 0.03 s, no output; and
-# "wine client error:0: recvmsg: Connection reset by peer" when wineserver was exiting). That
-# is no verdict on the program, so such a start is made once more, saying so in the output
-# (scripts/test.sh counts these lines). A program that printed anything, or fails the same way
-# twice, fails as it is. Only standard output is watched (every program run here writes there
-# first); standard error passes through untouched, as Wine writes its own messages there and
-# catch_discover_tests must not read them as test names.
+# Once in a few thousand runs under load, Wine 8.0 loses a program's verdict: it fails to start
+# the program at all, exiting non-zero within milliseconds before the program prints its first
+# line (seen in a fresh-clone CI run: 0.03 s, no output; and "wine client error:0: recvmsg:
+# Connection reset by peer" when wineserver was exiting), or its loader dies on glibc's
+# "Inconsistency detected by ld.so: dl-fini.c" assertion after the program has finished (seen
+# once: "All tests passed", then that line and a failure). Neither is a verdict on the program,
+# so such a run is made once more, saying so in the output (scripts/test.sh counts these lines). A program that printed anything, or fails the same way
+# twice, fails as it is. Standard output tells whether the program printed (every program run
+# here writes there first); standard error stays standard error, as Wine writes its own
+# messages there and catch_discover_tests must not read them as test names.
 set -u
 wine=$1
 shift
 output=$(mktemp)
-trap 'rm -f "$output"' EXIT
+errors=$(mktemp)
+trap 'rm -f "$output" "$errors"' EXIT
 for attempt in 1 2; do
-  "$wine" "$@" | tee "$output"
+  # Standard error is kept whole and shown after the run, to be read here; standard output
+  # streams as it comes.
+  "$wine" "$@" 2>"$errors" | tee "$output"
   status=${PIPESTATUS[0]}
-  if [ "$status" -eq 0 ] || [ -s "$output" ]; then
+  cat "$errors" >&2
+  [ "$status" -eq 0 ] && exit 0
+  if [ ! -s "$output" ]; then
+    why="Wine exited $status before the program printed anything"
+  elif grep -q "Inconsistency detected by ld.so" "$errors"; then
+    why="Wine's loader failed a glibc ld.so assertion as the program exited (status $status): its verdict is lost"
+  else
     exit "$status"
   fi
-  [ "$attempt" -eq 1 ] && echo "wine-run: Wine exited $status before the program printed anything; starting it again"
+  [ "$attempt" -eq 1 ] && echo "wine-run: $why; starting it again"
 done
 exit "$status"
