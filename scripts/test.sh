@@ -54,11 +54,11 @@ run_preset() {
     echo "$preset: wineserver crashed during this run; its log:"
     cat "build/$preset/wineserver.log"
   fi
-  # Programs that Wine failed to start and cmake/wine-run.sh started again: said, not hidden.
+  # Runs whose verdict Wine lost and that cmake/wine-run.sh made again: said, not hidden.
   local restarts
   restarts=$(grep -c "^wine-run: " "build/$preset/Testing/Temporary/LastTest.log" 2>/dev/null)
   if [ "${restarts:-0}" -gt 0 ]; then
-    echo "$preset: Wine failed to start a program $restarts time(s); started again:"
+    echo "$preset: Wine lost the verdict of $restarts run(s), made again:"
     grep -B12 "^wine-run: " "build/$preset/Testing/Temporary/LastTest.log" | grep -E "^Command:|^wine"
   fi
   local summary
