@@ -2,16 +2,17 @@
 # The emulator of the mingw-wine preset: `wine-run.sh WINE PROGRAM ARGS...` runs a Windows
 # program under Wine and passes its output and exit status through.
 #
-# Once in a few thousand runs under load, Wine 8.0 loses a program's verdict: it fails to start
-# the program at all, exiting non-zero within milliseconds before the program prints its first
-# line (seen in a fresh-clone CI run: 0.03 s, no output; and "wine client error:0: recvmsg:
-# Connection reset by peer" when wineserver was exiting), or its loader dies on glibc's
+# About once in a thousand or two runs under load, Wine 8.0 loses a program's verdict: it fails
+# to start the program at all, exiting non-zero within milliseconds before the program prints
+# its first line (seen in a fresh-clone CI run: 0.03 s, no output; and "wine client error:0:
+# recvmsg: Connection reset by peer" when wineserver was exiting), or its loader dies on glibc's
 # "Inconsistency detected by ld.so: dl-fini.c" assertion after the program has finished (seen
 # once: "All tests passed", then that line and a failure). Neither is a verdict on the program,
-# so such a run is made once more, saying so in the output (scripts/test.sh counts these lines). A program that printed anything, or fails the same way
-# twice, fails as it is. Standard output tells whether the program printed (every program run
-# here writes there first); standard error stays standard error, as Wine writes its own
-# messages there and catch_discover_tests must not read them as test names.
+# so such a run is made once more, saying so in the output (scripts/test.sh counts these lines).
+# A program that printed anything else, or fails the same way twice, fails as it is. Standard
+# output tells whether the program printed (every program run here writes there first); standard
+# error stays standard error, as Wine writes its own messages there and catch_discover_tests
+# must not read them as test names.
 set -u
 wine=$1
 shift
