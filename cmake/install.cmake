@@ -1,5 +1,5 @@
 # Installs the headers, the exported target namedshm::namedshm, a CMake package
-# (namedshmConfig.cmake + version file) and a pkg-config file namedshm.pc.
+# (namedshmConfig.cmake + version file) and a pkg-config file namedshm.pc (in LIBDIR/pkgconfig).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -25,6 +25,31 @@ if(WIN32)
 elseif(CMAKE_SYSTEM_NAME STREQUAL "Linux")
   set(NAMEDSHM_PC_LIBS "-lrt")
 endif()
+# namedshm.pc goes where pkg-config looks for architecture-specific files, LIBDIR/pkgconfig: its
+# Libs line is the platform's (vcpkg accepts share/pkgconfig only for a .pc without Libs).
+# A relative LIBDIR keeps the file relocatable: prefix is ${pcfiledir} and one ../ per folder of
+# LIBDIR/pkgconfig, counted after normalising (lib/pkgconfig: ../..; Debian's multiarch
+# lib/x86_64-linux-gnu/pkgconfig: ../../..). An absolute LIBDIR puts the file in a place that
+# does not move with the prefix, so prefix is then the configured CMAKE_INSTALL_PREFIX, written
+# out (the file is not relocatable, like the absolute destination it lives in). An absolute
+# INCLUDEDIR is written as it is; a relative one is ${prefix}/INCLUDEDIR.
+set(NAMEDSHM_PC_INSTALLDIR "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  set(NAMEDSHM_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+else()
+  cmake_path(SET namedshm_pc_dir NORMALIZE "${NAMEDSHM_PC_INSTALLDIR}")
+  if(namedshm_pc_dir MATCHES "^\\.\\.(/|$)")
+    message(FATAL_ERROR "CMAKE_INSTALL_LIBDIR (${CMAKE_INSTALL_LIBDIR}) leaves the install prefix")
+  endif()
+  string(REGEX REPLACE "[^/]+" ".." namedshm_pc_up "${namedshm_pc_dir}")
+  string(REGEX REPLACE "/$" "" namedshm_pc_up "${namedshm_pc_up}")
+  set(NAMEDSHM_PC_PREFIX "\${pcfiledir}/${namedshm_pc_up}")
+endif()
+if(IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+  set(NAMEDSHM_PC_INCLUDEDIR "${CMAKE_INSTALL_INCLUDEDIR}")
+else()
+  set(NAMEDSHM_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+endif()
 configure_file(cmake/namedshm.pc.in "${PROJECT_BINARY_DIR}/namedshm.pc" @ONLY)
-install(FILES "${PROJECT_BINARY_DIR}/namedshm.pc" DESTINATION "${CMAKE_INSTALL_DATADIR}/pkgconfig")
+install(FILES "${PROJECT_BINARY_DIR}/namedshm.pc" DESTINATION "${NAMEDSHM_PC_INSTALLDIR}")
 install(FILES LICENSE DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/namedshm")

@@ -8,7 +8,7 @@ vcpkg_from_github(
     HEAD_REF main
 )
 
-# Header-only: one configuration is enough, and nothing lands in debug/.
+# Header-only: one configuration is enough, so nothing is installed into debug/.
 set(VCPKG_BUILD_TYPE release)
 
 vcpkg_cmake_configure(
@@ -24,6 +24,7 @@ vcpkg_cmake_install()
 vcpkg_cmake_config_fixup(PACKAGE_NAME namedshm CONFIG_PATH share/namedshm)
 vcpkg_fixup_pkgconfig()
 
-file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/debug" "${CURRENT_PACKAGES_DIR}/share/doc")
+# The project installs its license as share/doc/namedshm/LICENSE; vcpkg wants it as copyright.
+file(REMOVE_RECURSE "${CURRENT_PACKAGES_DIR}/share/doc")
 file(INSTALL "${CMAKE_CURRENT_LIST_DIR}/usage" DESTINATION "${CURRENT_PACKAGES_DIR}/share/${PORT}")
 vcpkg_install_copyright(FILE_LIST "${SOURCE_PATH}/LICENSE")

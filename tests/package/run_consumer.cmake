@@ -1,11 +1,19 @@
 # Builds and runs tests/package/consumer one way (MODE), as CTest's `package:` tests do:
-#   cmake -DMODE=find_package|add_subdirectory|fetchcontent|vcpkg_usage -DSOURCE_DIR=... -DWORK_DIR=...
-#         [-DTOOLCHAIN=file] [-DEMULATOR=a|b|c] [-DGENERATOR=Ninja] -P run_consumer.cmake
-# find_package first installs namedshm from SOURCE_DIR into a fresh prefix, and checks that the
-# installed package, the pkg-config file and the vcpkg port all carry the header's version.
-# vcpkg_usage installs the same way (the layout vcpkg_cmake_config_fixup leaves: the package in
-# share/namedshm) and builds a project whose CMake lines are those of ports/namedshm/usage.
+#   cmake -DMODE=find_package|add_subdirectory|fetchcontent|pkg_config|vcpkg_usage -DSOURCE_DIR=...
+#         -DWORK_DIR=... [-DTOOLCHAIN=file] [-DEMULATOR=a|b|c] [-DGENERATOR=Ninja] -P run_consumer.cmake
+# find_package installs namedshm from SOURCE_DIR into a fresh prefix (GNUInstallDirs' default
+# layout), checks the tree (install_tree_checks.cmake), that the header, the installed package,
+# the pkg-config file and both vcpkg.json files carry one version, and that pkg-config finds the
+# headers; the consumer then uses find_package.
+# pkg_config installs with Debian's multiarch LIBDIR, lib/x86_64-linux-gnu, checks the tree and
+# pkg-config's --cflags, and builds the consumer through CMake's FindPkgConfig with only
+# PKG_CONFIG_PATH pointing at the install. It also installs with an absolute LIBDIR and with an
+# absolute INCLUDEDIR and checks that pkg-config finds the headers each time.
+# vcpkg_usage runs the real ports/namedshm/portfile.cmake (run_portfile.cmake), checks its tree
+# as vcpkg's post-build checks do, and builds a project whose CMake lines are those of
+# ports/namedshm/usage against that tree.
 cmake_minimum_required(VERSION 3.25)
+include("${CMAKE_CURRENT_LIST_DIR}/install_tree_checks.cmake")
 
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
@@ -23,6 +31,15 @@ function(read_version file regex out)
   set(${out} "${CMAKE_MATCH_1}" PARENT_SCOPE)
 endfunction()
 
+# install_namedshm(<name> <prefix> [cache arguments...]): configures WORK_DIR/<name>-build with
+# the library only, and installs it into <prefix>.
+function(install_namedshm name prefix)
+  file(REMOVE_RECURSE "${prefix}")
+  run("${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/${name}-build" -G "${GENERATOR}" ${cross}
+      -DBUILD_TESTING=OFF -DNAMEDSHM_BUILD_EXAMPLES=OFF "-DCMAKE_INSTALL_PREFIX=${prefix}" ${ARGN})
+  run("${CMAKE_COMMAND}" --install "${WORK_DIR}/${name}-build")
+endfunction()
+
 file(REMOVE_RECURSE "${WORK_DIR}")
 set(cross "")
 if(TOOLCHAIN)
@@ -34,11 +51,13 @@ endif()
 
 set(consumer_args "-DNAMEDSHM_CONSUME=${MODE}" "-DNAMEDSHM_SOURCE_DIR=${SOURCE_DIR}")
 set(consumer_dir "${CMAKE_CURRENT_LIST_DIR}/consumer")
-if(MODE STREQUAL "find_package" OR MODE STREQUAL "vcpkg_usage")
+if(MODE STREQUAL "find_package")
   set(prefix "${WORK_DIR}/prefix")
-  run("${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/namedshm-build" -G "${GENERATOR}" ${cross}
-      -DBUILD_TESTING=OFF -DNAMEDSHM_BUILD_EXAMPLES=OFF "-DCMAKE_INSTALL_PREFIX=${prefix}")
-  run("${CMAKE_COMMAND}" --install "${WORK_DIR}/namedshm-build")
+  install_namedshm(namedshm "${prefix}")
+  namedshm_check_install_tree("${prefix}" FORBIDDEN "${SOURCE_DIR}" "${WORK_DIR}/namedshm-build" "${prefix}")
+  file(GLOB_RECURSE pc_file "${prefix}/*/pkgconfig/namedshm.pc")
+  cmake_path(GET pc_file PARENT_PATH pc_dir)
+  namedshm_check_pkg_config_cflags("${pc_dir}" "${prefix}/include")
   list(APPEND consumer_args "-DCMAKE_PREFIX_PATH=${prefix}")
 
   # One version everywhere: the header is the source, the rest must agree with it.
@@ -46,7 +65,7 @@ if(MODE STREQUAL "find_package" OR MODE STREQUAL "vcpkg_usage")
   string(REGEX REPLACE "[^;]*_(MAJOR|MINOR|PATCH) ([0-9]+)" "\\2" parts "${parts}")
   string(REPLACE ";" "." header_version "${parts}")
   read_version("${prefix}/share/namedshm/namedshmConfigVersion.cmake" "set\\(PACKAGE_VERSION \"([0-9.]+)\"\\)" package_version)
-  read_version("${prefix}/share/pkgconfig/namedshm.pc" "^Version: ([0-9.]+)" pc_version)
+  read_version("${pc_file}" "^Version: ([0-9.]+)" pc_version)
   read_version("${SOURCE_DIR}/ports/namedshm/vcpkg.json" "\"version\": \"([0-9.]+)\"" port_version)
   read_version("${SOURCE_DIR}/vcpkg.json" "\"version\": \"([0-9.]+)\"" manifest_version)
   foreach(version IN ITEMS package_version pc_version port_version manifest_version)
@@ -55,13 +74,36 @@ if(MODE STREQUAL "find_package" OR MODE STREQUAL "vcpkg_usage")
     endif()
   endforeach()
   message(STATUS "versions agree: ${header_version}")
-  foreach(file IN ITEMS namedshmConfig.cmake namedshmConfigVersion.cmake namedshmTargets.cmake)
-    if(NOT EXISTS "${prefix}/share/namedshm/${file}")
-      message(FATAL_ERROR "share/namedshm/${file} is missing from the install tree")
-    endif()
-  endforeach()
-endif()
-if(MODE STREQUAL "vcpkg_usage")
+elseif(MODE STREQUAL "pkg_config")
+  # A relative LIBDIR three folders deep: the .pc must reach the prefix with ../../../.
+  set(prefix "${WORK_DIR}/prefix")
+  set(multiarch_libdir lib/x86_64-linux-gnu)
+  install_namedshm(namedshm "${prefix}" "-DCMAKE_INSTALL_LIBDIR=${multiarch_libdir}")
+  namedshm_check_install_tree("${prefix}" FORBIDDEN "${SOURCE_DIR}" "${WORK_DIR}/namedshm-build" "${prefix}")
+  if(NOT EXISTS "${prefix}/${multiarch_libdir}/pkgconfig/namedshm.pc")
+    message(FATAL_ERROR "namedshm.pc is not in ${multiarch_libdir}/pkgconfig")
+  endif()
+  namedshm_check_pkg_config_cflags("${prefix}/${multiarch_libdir}/pkgconfig" "${prefix}/include")
+  set(ENV{PKG_CONFIG_PATH} "${prefix}/${multiarch_libdir}/pkgconfig")
+
+  # Absolute folders are not relocatable: the .pc names them, and the prefix, as configured.
+  install_namedshm(absolute-libdir "${WORK_DIR}/prefix-absolute-libdir"
+                   "-DCMAKE_INSTALL_LIBDIR=${WORK_DIR}/elsewhere/lib")
+  namedshm_check_pkg_config_cflags("${WORK_DIR}/elsewhere/lib/pkgconfig" "${WORK_DIR}/prefix-absolute-libdir/include")
+  install_namedshm(absolute-includedir "${WORK_DIR}/prefix-absolute-includedir"
+                   "-DCMAKE_INSTALL_INCLUDEDIR=${WORK_DIR}/elsewhere/include")
+  namedshm_check_pkg_config_cflags("${WORK_DIR}/prefix-absolute-includedir/lib/pkgconfig" "${WORK_DIR}/elsewhere/include")
+elseif(MODE STREQUAL "vcpkg_usage")
+  set(vcpkg_dir "${WORK_DIR}/vcpkg")
+  run("${CMAKE_COMMAND}" "-DSOURCE_DIR=${SOURCE_DIR}" "-DWORK_DIR=${vcpkg_dir}" "-DTOOLCHAIN=${TOOLCHAIN}"
+      "-DGENERATOR=${GENERATOR}" -P "${CMAKE_CURRENT_LIST_DIR}/run_portfile.cmake")
+  file(GLOB package_dir "${vcpkg_dir}/packages/namedshm_*")
+  namedshm_check_install_tree("${package_dir}" VCPKG_PORT "${SOURCE_DIR}/ports/namedshm"
+                              FORBIDDEN "${SOURCE_DIR}" "${vcpkg_dir}/packages" "${vcpkg_dir}/buildtrees"
+                                        "${vcpkg_dir}/installed" "${vcpkg_dir}/downloads")
+  namedshm_check_pkg_config_cflags("${package_dir}/lib/pkgconfig" "${package_dir}/include")
+  list(APPEND consumer_args "-DCMAKE_PREFIX_PATH=${package_dir}")
+
   # The usage text, as written: its indented lines are the CMake a user pastes.
   file(STRINGS "${SOURCE_DIR}/ports/namedshm/usage" usage REGEX "^  ")
   list(TRANSFORM usage STRIP)
