@@ -75,9 +75,14 @@ if(MODE STREQUAL "find_package")
   endforeach()
   message(STATUS "versions agree: ${header_version}")
 elseif(MODE STREQUAL "pkg_config")
-  # A relative LIBDIR three folders deep: the .pc must reach the prefix with ../../../.
+  # A relative LIBDIR three folders deep: the .pc must reach the prefix with ../../../. Not on
+  # a Windows host, whose pkg-config overrides prefix by default (--define-prefix) with the
+  # folder two above the .pc, which assumes LIBDIR/pkgconfig is lib/pkgconfig.
   set(prefix "${WORK_DIR}/prefix")
   set(multiarch_libdir lib/x86_64-linux-gnu)
+  if(CMAKE_HOST_WIN32)
+    set(multiarch_libdir lib)
+  endif()
   install_namedshm(namedshm "${prefix}" "-DCMAKE_INSTALL_LIBDIR=${multiarch_libdir}")
   namedshm_check_install_tree("${prefix}" FORBIDDEN "${SOURCE_DIR}" "${WORK_DIR}/namedshm-build" "${prefix}")
   if(NOT EXISTS "${prefix}/${multiarch_libdir}/pkgconfig/namedshm.pc")

@@ -299,12 +299,14 @@ function(vcpkg_fixup_pkgconfig)
       if(config STREQUAL "DEBUG")
         set(debug_part "/debug")
       endif()
+      cmake_path(CONVERT "${CURRENT_PACKAGES_DIR}${debug_part}/lib/pkgconfig;${CURRENT_PACKAGES_DIR}/share/pkgconfig"
+                 TO_NATIVE_PATH_LIST search_path)
+      set(ENV{PKG_CONFIG_PATH} "${search_path}")
       foreach(file IN LISTS pc_${config})
         cmake_path(GET file STEM package)
-        z_run("${CMAKE_COMMAND}" -E env
-              "PKG_CONFIG_PATH=${CURRENT_PACKAGES_DIR}${debug_part}/lib/pkgconfig:${CURRENT_PACKAGES_DIR}/share/pkgconfig"
-              "${PKGCONFIG}" --print-errors --exists "${package}")
+        z_run("${PKGCONFIG}" --print-errors --exists "${package}")
       endforeach()
+      unset(ENV{PKG_CONFIG_PATH})
     endif()
   endforeach()
 endfunction()
