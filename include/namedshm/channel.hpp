@@ -24,7 +24,9 @@
 #include <utility>       // std::exchange, std::move
 
 #include "detail/channel_backend.hpp"  // Presence, PeerStatus: the one platform switch of channels
-#include "detail/channel_layout.hpp"   // Header, record words, cpu_relax
+#include "detail/channel_layout.hpp"   // Header, record words
+#include "detail/spin.hpp"             // cpu_relax
+#include "detail/timeout.hpp"          // timeout_ns, steady_deadline
 #include "event.hpp"                   // Event, for blocking waits
 #include "namedshm.hpp"                // SharedRegion, Name, Span, detail::Status
 
@@ -88,12 +90,7 @@ enum class Wait : unsigned char { ready, peer_closed, peer_died, timed_out, fail
 /// The deadline `timeout` from now: min() for "do not wait", max() for "for ever".
 template <class Rep, class Period>
 Clock::time_point deadline_after(const std::chrono::duration<Rep, Period>& timeout) noexcept {
-  using Nanoseconds = std::chrono::duration<long double, std::nano>;
-  const Nanoseconds wanted(timeout);
-  if (wanted <= Nanoseconds::zero()) return (Clock::time_point::min)();
-  const auto now = Clock::now();
-  if (wanted >= Nanoseconds((Clock::time_point::max)() - now)) return (Clock::time_point::max)();
-  return now + std::chrono::ceil<Clock::duration>(wanted);
+  return steady_deadline(timeout_ns(timeout), Clock::now());
 }
 
 /**

@@ -12,6 +12,7 @@
 
 #include "detail/config.hpp"         // NAMEDSHM_WINDOWS
 #include "detail/event_request.hpp"  // EventRequest
+#include "detail/timeout.hpp"        // timeout_ns
 #include "namedshm.hpp"              // Name, detail::Status, detail::check_name
 #if NAMEDSHM_WINDOWS
 #  include "detail/event_win32.hpp"
@@ -158,13 +159,13 @@ class Event {
   /// Throws std::system_error.
   void wait() {
     detail::Status status;
-    wait_ns(-1, status);
+    wait_ns(detail::wait_forever, status);
     throw_if(status, "wait for event");
   }
   /// As above; reports failure through `ec`. Does not throw.
   void wait(std::error_code& ec) noexcept {
     detail::Status status;
-    wait_ns(-1, status);
+    wait_ns(detail::wait_forever, status);
     ec = status.code;
   }
 
@@ -173,7 +174,7 @@ class Event {
   template <class Rep, class Period>
   [[nodiscard]] bool wait_for(const std::chrono::duration<Rep, Period>& timeout) {
     detail::Status status;
-    const bool set = wait_ns(to_nanoseconds(timeout), status);
+    const bool set = wait_ns(detail::timeout_ns(timeout), status);
     throw_if(status, "wait for event");
     return set;
   }
@@ -181,7 +182,7 @@ class Event {
   template <class Rep, class Period>
   [[nodiscard]] bool wait_for(const std::chrono::duration<Rep, Period>& timeout, std::error_code& ec) noexcept {
     detail::Status status;
-    const bool set = wait_ns(to_nanoseconds(timeout), status);
+    const bool set = wait_ns(detail::timeout_ns(timeout), status);
     ec = status.code;
     return set;
   }
@@ -211,16 +212,6 @@ class Event {
   }
 
  private:
-  template <class Rep, class Period>
-  static std::int64_t to_nanoseconds(const std::chrono::duration<Rep, Period>& timeout) noexcept {
-    using Nanoseconds = std::chrono::duration<long double, std::nano>;
-    const Nanoseconds wanted(timeout);
-    if (wanted <= Nanoseconds::zero()) return 0;
-    // Beyond ~292 years (what int64 nanoseconds hold) is for ever.
-    if (wanted >= Nanoseconds((std::chrono::nanoseconds::max)())) return -1;
-    return std::chrono::ceil<std::chrono::nanoseconds>(wanted).count();
-  }
-
   bool usable(detail::Status& status) const noexcept {
     if (object_.valid()) return true;
     status.set(std::errc::invalid_argument, "the Event is empty (default-constructed, moved from or closed)");

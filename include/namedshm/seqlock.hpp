@@ -19,11 +19,8 @@
 #include <thread>       // std::this_thread::yield, the reader's back-off
 #include <type_traits>  // the checks on T, enable_sharing
 
-#include "namedshm.hpp"  // enable_sharing
-
-#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
-#  include <immintrin.h>  // _mm_pause
-#endif
+#include "detail/spin.hpp"  // cpu_relax
+#include "namedshm.hpp"     // enable_sharing
 
 namespace namedshm {
 
@@ -36,9 +33,7 @@ inline void seqlock_back_off(unsigned& spins) noexcept {
     return;
   }
   ++spins;
-#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
-  _mm_pause();
-#endif
+  cpu_relax();
 }
 
 // The classic seqlock uses relaxed word accesses between fences (Boehm, "Can seqlocks get along

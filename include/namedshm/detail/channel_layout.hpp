@@ -1,4 +1,4 @@
-// namedshm: the shared layout of a channel (header, ring, record words) and the CPU's spin hint.
+// namedshm: the shared layout of a channel (header, ring, record words).
 // Portable: no system calls. Both backends and the two endpoint classes read it.
 // SPDX-License-Identifier: MIT
 #ifndef NAMEDSHM_DETAIL_CHANNEL_LAYOUT_HPP
@@ -9,22 +9,7 @@
 #include <cstdint>  // std::uint32_t, std::uint64_t
 #include <new>      // std::launder
 
-#if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
-#  include <immintrin.h>  // _mm_pause
-#  define NAMEDSHM_HAS_MM_PAUSE 1
-#else
-#  define NAMEDSHM_HAS_MM_PAUSE 0
-#endif
-
 namespace namedshm::detail::channel {
-
-/// Tells the CPU that this thread busy-waits: on x86 `pause` saves power and leaves the core
-/// to its sibling hyper-thread. Other CPUs just loop (the caller re-reads an atomic anyway).
-inline void cpu_relax() noexcept {
-#if NAMEDSHM_HAS_MM_PAUSE
-  _mm_pause();
-#endif
-}
 
 /// "nshmchan" in ASCII: the first word of every channel region, written last by its creator.
 inline constexpr std::uint64_t magic = 0x6E61'6863'6D68'736EULL;
