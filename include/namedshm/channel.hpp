@@ -125,13 +125,11 @@ class Endpoint {
     if (!check_name(name, status)) return {};
     std::string ready_name;
     std::string room_name;
-    try {
+    const bool named = allocate_or_report(status, [&] {
       ready_name.assign(name.utf8()).append(".ready");
       room_name.assign(name.utf8()).append(".room");
-    } catch (const std::bad_alloc&) {
-      status.set(std::errc::not_enough_memory);
-      return {};
-    }
+    });
+    if (!named) return {};
     Endpoint endpoint;
     endpoint.role_ = role;
     endpoint.policy_ = options.wait;

@@ -252,12 +252,7 @@ class Event {
       return {};
     }
     Event event;
-    try {
-      event.name_.assign(name.utf8());
-    } catch (const std::bad_alloc&) {
-      status.set(std::errc::not_enough_memory);
-      return {};
-    }
+    if (!detail::allocate_or_report(status, [&] { event.name_.assign(name.utf8()); })) return {};
     detail::EventRequest request;
     request.name = check.parts;
     request.utf8_name = name.utf8();

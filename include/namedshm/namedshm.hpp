@@ -14,7 +14,7 @@
 #include <atomic>        // std::atomic, to accept lock-free atomics as shareable
 #include <cstddef>       // std::byte, std::size_t
 #include <cstdint>       // std::uint32_t, std::uintptr_t, PTRDIFF_MAX
-#include <new>           // std::bad_alloc, std::launder
+#include <new>           // std::launder
 #include <string>        // std::string, the region's name
 #include <string_view>   // std::string_view, std::wstring_view
 #include <system_error>  // std::error_code, std::system_error
@@ -540,12 +540,7 @@ class BasicRegion {
     }
     if (!detail::check_security(request.security, request.sddl, request.permissions, status)) return {};
     BasicRegion region;
-    try {
-      region.name_.assign(name.utf8());
-    } catch (const std::bad_alloc&) {
-      status.set(std::errc::not_enough_memory);
-      return {};
-    }
+    if (!detail::allocate_or_report(status, [&] { region.name_.assign(name.utf8()); })) return {};
     request.name = check.parts;
     region.mapping_ = detail::os::acquire(request, status);
     if (status) return {};

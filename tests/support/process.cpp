@@ -1,8 +1,12 @@
 #include "process.hpp"
 
+#include <namedshm/detail/config.hpp>  // NAMEDSHM_EXCEPTIONS: this file also serves exceptions-off tests
+
 #include <atomic>     // the per-run counter of unique_name
 #include <chrono>     // the bound on wait_until_stopped
 #include <cstdint>    // std::uintptr_t, the handle values probed under Wine
+#include <cstdio>     // std::fprintf, when there are no exceptions to throw
+#include <cstdlib>    // std::abort
 #include <map>        // the scenario registry
 #include <stdexcept>  // std::runtime_error when a child cannot start
 #include <string>
@@ -26,6 +30,17 @@ extern char** environ;
 
 namespace namedshm_test {
 namespace {
+
+/// The test machinery itself failed (a child that cannot start, /proc unreadable): an exception
+/// for Catch2 to report, or, in a build without exceptions, a message and abort().
+[[noreturn]] void fail(const std::string& what) {
+#if NAMEDSHM_EXCEPTIONS
+  throw std::runtime_error(what);
+#else
+  std::fprintf(stderr, "test support: %s\n", what.c_str());
+  std::abort();
+#endif
+}
 
 std::map<std::string, Scenario>& scenarios() {
   static std::map<std::string, Scenario> registry;
@@ -73,7 +88,7 @@ long spawn(std::vector<std::string> strings, bool search_path) {
   pid_t pid = 0;
   const int error = search_path ? posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ)
                                 : posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ);
-  if (error != 0) throw std::runtime_error("posix_spawn of " + strings[0] + " failed: " + std::to_string(error));
+  if (error != 0) fail("posix_spawn of " + strings[0] + " failed: " + std::to_string(error));
   return static_cast<long>(pid);
 }
 #endif
@@ -99,7 +114,7 @@ bool running_under_wine() { return GetProcAddress(GetModuleHandleW(L"ntdll.dll")
 std::size_t open_handle_count() {
   DWORD count = 0;
   if (!GetProcessHandleCount(GetCurrentProcess(), &count)) {
-    throw std::runtime_error("GetProcessHandleCount failed: " + std::to_string(GetLastError()));
+    fail("GetProcessHandleCount failed: " + std::to_string(GetLastError()));
   }
   // A live process always holds some handles: 0 means Wine, which does not count them.
   return count != 0 ? static_cast<std::size_t>(count) : handles_by_probing();
@@ -121,7 +136,7 @@ bool running_under_wine() { return false; }
 
 std::size_t open_handle_count() {
   DIR* directory = opendir("/proc/self/fd");
-  if (directory == nullptr) throw std::runtime_error("cannot list /proc/self/fd");
+  if (directory == nullptr) fail("cannot list /proc/self/fd");
   std::size_t count = 0;
   while (const dirent* entry = readdir(directory)) count += entry->d_name[0] != '.' ? 1 : 0;
   closedir(directory);
@@ -130,7 +145,7 @@ std::size_t open_handle_count() {
 
 std::size_t mapped_view_count() {
   std::ifstream maps("/proc/self/maps");
-  if (!maps) throw std::runtime_error("cannot read /proc/self/maps");
+  if (!maps) fail("cannot read /proc/self/maps");
   std::size_t count = 0;
   for (std::string line; std::getline(maps, line);) count += line.find(" /dev/shm/") != std::string::npos ? 1 : 0;
   return count;
@@ -140,7 +155,7 @@ std::string self_path() {
   char path[PATH_MAX];
   const ssize_t length = readlink("/proc/self/exe", path, sizeof path);
   if (length <= 0 || static_cast<std::size_t>(length) == sizeof path) {
-    throw std::runtime_error("cannot read /proc/self/exe");
+    fail("cannot read /proc/self/exe");
   }
   return std::string(path, static_cast<std::size_t>(length));
 }
@@ -171,7 +186,7 @@ ChildProcess::ChildProcess(const std::string& scenario, const Arguments& args) {
   PROCESS_INFORMATION info{};
   // Handles are inherited on purpose: a test proves that ours are not inheritable.
   if (!CreateProcessW(path, line.data(), nullptr, nullptr, TRUE, 0, nullptr, nullptr, &startup, &info)) {
-    throw std::runtime_error("CreateProcessW failed: " + std::to_string(GetLastError()));
+    fail("CreateProcessW failed: " + std::to_string(GetLastError()));
   }
   CloseHandle(info.hThread);
   process_ = info.hProcess;

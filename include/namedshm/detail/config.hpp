@@ -37,6 +37,19 @@
 #  define NAMEDSHM_WINDOWS 0
 #endif
 
+// Whether this build has exceptions: 0 with -fno-exceptions (GCC, Clang), without /EHsc
+// (MSVC: _CPPUNWIND), or with the Microsoft STL's _HAS_EXCEPTIONS=0 (<cassert> above brings in
+// its configuration). Define it as 0 to get an exceptions-off build's behaviour in any build:
+// see NAMEDSHM_THROW_HANDLER in error.hpp.
+#ifndef NAMEDSHM_EXCEPTIONS
+#  if (defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)) && \
+      !(defined(_HAS_EXCEPTIONS) && _HAS_EXCEPTIONS == 0)
+#    define NAMEDSHM_EXCEPTIONS 1
+#  else
+#    define NAMEDSHM_EXCEPTIONS 0
+#  endif
+#endif
+
 /// Checks a precondition whose violation is a bug in the caller, not bad input.
 #ifndef NAMEDSHM_ASSERT
 #  define NAMEDSHM_ASSERT(condition, message) assert((condition) && (message))

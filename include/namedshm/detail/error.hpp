@@ -4,9 +4,26 @@
 #define NAMEDSHM_DETAIL_ERROR_HPP
 
 #include <cstdint>       // std::uint64_t, sizes in messages
+#include <cstdio>        // std::fputs, std::fflush: the default handler without exceptions
+#include <exception>     // std::terminate
+#include <new>           // std::bad_alloc
 #include <string>        // std::string, the message of a thrown error
 #include <string_view>   // std::string_view
 #include <system_error>  // std::error_code, std::system_error, std::errc
+
+#include "config.hpp"  // NAMEDSHM_EXCEPTIONS
+
+/**
+ * Without exceptions (NAMEDSHM_EXCEPTIONS is 0), a throwing overload that fails calls
+ * `NAMEDSHM_THROW_HANDLER(error)` with the std::system_error it would have thrown, and then
+ * std::terminate(), also if the handler returns. The default handler writes `error.what()` and
+ * a new line to stderr. Define the macro before including namedshm, the same in every
+ * translation unit (on the command line, say), to log elsewhere or to end the process your
+ * way; the `std::error_code&` overloads never call it.
+ */
+#ifndef NAMEDSHM_THROW_HANDLER
+#  define NAMEDSHM_THROW_HANDLER(error) ::namedshm::detail::print_error(error)
+#endif
 
 namespace namedshm::detail {
 
@@ -28,6 +45,44 @@ struct Status {
     detail = why;
   }
 };
+
+/// The default NAMEDSHM_THROW_HANDLER: `what()` and a new line on stderr, flushed, since
+/// std::terminate() flushes nothing and stderr may be a buffered file. Does not throw.
+inline void print_error(const std::system_error& error) noexcept {
+  std::fputs(error.what(), stderr);
+  std::fputs("\n", stderr);
+  std::fflush(stderr);
+}
+
+/// Throws `error`, or, without exceptions, hands it to NAMEDSHM_THROW_HANDLER and terminates.
+[[noreturn]] inline void throw_or_terminate(const std::system_error& error) {
+#if NAMEDSHM_EXCEPTIONS
+  throw error;
+#else
+  NAMEDSHM_THROW_HANDLER(error);
+  std::terminate();
+#endif
+}
+
+/**
+ * Runs `allocate` (which allocates and may throw std::bad_alloc) for a noexcept caller: false,
+ * with `status` set to not_enough_memory, if it threw. Without exceptions an allocation that
+ * fails has already ended the process, as operator new does there.
+ */
+template <class Allocate>
+bool allocate_or_report([[maybe_unused]] Status& status, Allocate&& allocate) noexcept {
+#if NAMEDSHM_EXCEPTIONS
+  try {
+    allocate();
+  } catch (const std::bad_alloc&) {
+    status.set(std::errc::not_enough_memory);
+    return false;
+  }
+#else
+  allocate();
+#endif
+  return true;
+}
 
 /// What the caller was doing, for the first words of a message.
 struct OperationText {
@@ -76,7 +131,7 @@ inline std::string describe(const OperationText& what, const Status& status) {
 
 /// Throws the std::system_error that the throwing overloads promise.
 [[noreturn]] inline void throw_error(const OperationText& what, const Status& status) {
-  throw std::system_error(status.code, describe(what, status));
+  throw_or_terminate(std::system_error(status.code, describe(what, status)));
 }
 
 /// Where a typed view was asked for, for the message of a failed view.
@@ -99,7 +154,7 @@ struct ViewText {
     text += ": ";
     text += status.detail;
   }
-  throw std::system_error(status.code, text);
+  throw_or_terminate(std::system_error(status.code, text));
 }
 
 }  // namespace namedshm::detail

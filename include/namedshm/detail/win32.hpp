@@ -29,11 +29,10 @@
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint64_t
 #include <limits>       // std::numeric_limits
-#include <new>          // std::bad_alloc
 #include <string>       // std::wstring, SDDL text for the OS
 #include <string_view>  // std::string_view
 
-#include "error.hpp"    // Status
+#include "error.hpp"    // Status, allocate_or_report
 #include "request.hpp"  // Request, Disposition
 
 namespace namedshm::detail::os {
@@ -197,12 +196,8 @@ class Security {
       return true;
     }
     std::wstring wide;
-    try {
-      wide.resize(sddl.size());  // SDDL is ASCII: one UTF-16 unit per byte at most
-    } catch (const std::bad_alloc&) {
-      status.set(std::errc::not_enough_memory);
-      return false;
-    }
+    // SDDL is ASCII: one UTF-16 unit per byte at most.
+    if (!allocate_or_report(status, [&] { wide.resize(sddl.size()); })) return false;
     const int length = ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, sddl.data(), static_cast<int>(sddl.size()),
                                              wide.data(), static_cast<int>(wide.size()));
     if (length == 0) {
