@@ -102,7 +102,7 @@ const std::error_code os_denied = os_code(EACCES);
 #endif
 
 /// `name` in double quotes with control characters as \xNN, as namedshm's messages show it.
-std::string quoted(const std::string& name) {
+std::string quoted_as_in_messages(const std::string& name) {
   std::string text = "\"";
   for (const char c : name) {
     const auto byte = static_cast<unsigned char>(c);
@@ -152,7 +152,7 @@ std::string verify(const Case& c) {
     }
     problems.push_back(text);
   };
-  const std::string heading = "namedshm: " + c.verb + " " + quoted(c.name);
+  const std::string heading = "namedshm: " + c.verb + " " + quoted_as_in_messages(c.name);
   const bool may_change_names =
       c.verb == "create" || c.verb == "open_or_create" || c.verb == "remove" || c.verb == "remove_if_stale";
   const std::error_code name_before = may_change_names ? probe(c.name) : std::error_code();
@@ -204,7 +204,7 @@ std::string verify(const Case& c) {
 /// Checks every case of a table, each under its own description.
 void check_cases(const std::vector<Case>& cases) {
   for (const Case& c : cases) {
-    INFO("case: " << c.what << " (" << c.verb << " " << quoted(c.name) << ")");
+    INFO("case: " << c.what << " (" << c.verb << " " << quoted_as_in_messages(c.name) << ")");
     CHECK(verify(c) == "");
   }
 }

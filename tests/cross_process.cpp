@@ -1,11 +1,13 @@
 // Real processes sharing regions by name: the child is this test binary started again.
 #include <namedshm/namedshm.hpp>
 
-#include <atomic>   // std::atomic counters shared by processes
-#include <chrono>   // bounded waits for other processes
-#include <cstring>  // std::strcmp, std::strcpy
-#include <thread>   // std::this_thread::sleep_for
-#include <vector>   // the children
+#include <atomic>       // std::atomic counters shared by processes
+#include <chrono>       // bounded waits for other processes
+#include <cstring>      // std::strcmp, std::memcpy
+#include <stdexcept>    // std::length_error
+#include <string_view>  // std::string_view, the texts the processes exchange
+#include <thread>       // std::this_thread::sleep_for
+#include <vector>       // the children
 
 #include "support/catch.hpp"
 #include "support/process.hpp"
@@ -25,6 +27,18 @@ struct Letter {
   std::uint64_t doubled;
 };
 
+/// Writes `text` and a NUL to `out`, as strcpy would, but never past its end (and without a
+/// CRT function that MSVC deprecates with C4996). Throws std::length_error if it does not fit.
+void store_text(namedshm::Span<char> out, std::string_view text) {
+  if (text.size() >= out.size()) throw std::length_error("store_text: the text does not fit");
+  std::memcpy(out.data(), text.data(), text.size());
+  out[text.size()] = '\0';
+}
+template <std::size_t N>
+void store_text(char (&out)[N], std::string_view text) {
+  store_text(namedshm::Span<char>(out, N), text);
+}
+
 }  // namespace
 
 NAMEDSHM_CHILD_SCENARIO(answer_letter) {
@@ -33,7 +47,7 @@ NAMEDSHM_CHILD_SCENARIO(answer_letter) {
   if (ec) return 2;
   Letter& letter = region.object<Letter>();
   if (std::strcmp(letter.question, "what is twice 21?") != 0) return 3;
-  std::strcpy(letter.answer, "forty-two");
+  store_text(letter.answer, "forty-two");
   letter.doubled = letter.number * 2;
   return 0;
 }
@@ -48,7 +62,7 @@ NAMEDSHM_CHILD_SCENARIO(count_up) {
 // Creates a region and keeps it until the parent acknowledges through it.
 NAMEDSHM_CHILD_SCENARIO(publish_and_wait) {
   auto region = SharedRegion::create(args.at(0), 4096);
-  std::strcpy(region.array<char>(8, 32).data(), "from the child");
+  store_text(region.array<char>(8, 32), "from the child");
   auto flags = region.array<std::atomic<std::uint32_t>>(0, 2);
   flags[0].store(1);  // published
   return wait_until([&] { return flags[1].load() == 1; }) ? 0 : 4;
@@ -69,7 +83,7 @@ TEST_CASE("a child opens the parent's region by name, reads it and answers", "[p
   const auto name = unique_name("letter");
   auto region = SharedRegion::create(name, sizeof(Letter));
   Letter& letter = region.object<Letter>();
-  std::strcpy(letter.question, "what is twice 21?");
+  store_text(letter.question, "what is twice 21?");
   letter.number = 21;
   REQUIRE(namedshm_test::run_child("answer_letter", {name}) == 0);
   CHECK(std::strcmp(letter.answer, "forty-two") == 0);

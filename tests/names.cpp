@@ -49,7 +49,7 @@ std::string escaped(std::string_view text, bool non_ascii_too) {
 }
 
 std::string printable(std::string_view text) { return escaped(text, true); }
-std::string quoted(std::string_view name) { return "\"" + escaped(name, false) + "\""; }
+std::string quoted_as_in_messages(std::string_view name) { return "\"" + escaped(name, false) + "\""; }
 
 /// An ASCII name as a wide string.
 std::wstring widen_ascii(std::string_view text) {
@@ -296,7 +296,7 @@ TEST_CASE("every operation refuses an invalid name with check_name's code and ru
     CHECK_THAT(std::string(check.rule), NAMEDSHM_CONTAINS(bad.rule));
 
     const std::string& name = bad.name;
-    const std::string shown = quoted(name);
+    const std::string shown = quoted_as_in_messages(name);
     check_operation_refuses(
         bad, "namedshm: create " + shown + " (64 bytes)",
         [&](std::error_code& code) { return SharedRegion::create(name, 64, code).valid(); },

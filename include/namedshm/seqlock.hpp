@@ -53,6 +53,14 @@ struct PublishedTestAccess;
 
 }  // namespace detail
 
+// cl.exe warns (C4324, an error under /WX) that a class was padded because of its alignment
+// specifier: here that padding is the point. Silenced around this class only, as the Microsoft
+// STL does in its own headers, so that users' code never has to.
+#if defined(_MSC_VER)
+#  pragma warning(push)
+#  pragma warning(disable : 4324)
+#endif
+
 /**
  * A seqlock slot: one writer publishes a trivially copyable `T`; any number of readers, in any
  * process, take consistent snapshots of it without locks and never see a torn (half-written)
@@ -199,6 +207,10 @@ class alignas(64) Published {
   std::atomic<std::uint64_t> sequence_{0};
   std::atomic<std::uint64_t> words_[word_count]{};
 };
+
+#if defined(_MSC_VER)
+#  pragma warning(pop)
+#endif
 
 /// Published<T> has atomic members, so it is not trivially copyable; it may live in a region.
 template <class T>

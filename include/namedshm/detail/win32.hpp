@@ -17,6 +17,12 @@
 #include <windows.h>  // CreateFileMappingW, OpenFileMappingW, MapViewOfFile, GetProcAddress
 
 #include <sddl.h>  // after windows.h: ConvertStringSecurityDescriptorToSecurityDescriptorW
+#if defined(_MSC_VER)
+// ConvertStringSecurityDescriptorToSecurityDescriptorW lives in advapi32: tell the MSVC linker
+// (clang-cl honours it too), so that a plain `cl app.cpp` with only this header links. CMake's
+// target and namedshm.pc name the library for every other toolchain.
+#  pragma comment(lib, "advapi32.lib")
+#endif
 #ifdef NAMEDSHM_UNDEF_LEAN_AND_MEAN
 #  undef WIN32_LEAN_AND_MEAN
 #  undef NAMEDSHM_UNDEF_LEAN_AND_MEAN

@@ -2,7 +2,7 @@
 #include <namedshm/namedshm.hpp>
 
 #include <cstdio>   // std::printf
-#include <cstring>  // std::strcmp, std::strcpy
+#include <cstring>  // std::memcpy, std::strcmp
 #include <string>   // std::to_string, a name unique to this run
 
 #if defined(_WIN32)
@@ -16,7 +16,8 @@
 int main() {
   const std::string name = "Local\\namedshm-consumer-" + std::to_string(NAMEDSHM_CONSUMER_PID);
   auto writer = namedshm::SharedRegion::create(name, 4096);
-  std::strcpy(writer.array<char>(0, 32).data(), "hello from a consumer");
+  const char greeting[] = "hello from a consumer";  // memcpy, not strcpy, which MSVC deprecates (C4996)
+  std::memcpy(writer.array<char>(0, sizeof greeting).data(), greeting, sizeof greeting);
   const auto reader = namedshm::ReadOnlyRegion::open(name);
   if (std::strcmp(reader.array<char>(0, 32).data(), "hello from a consumer") != 0) return 1;
   std::printf("consumer ok: %s, namedshm %d.%d.%d\n", NAMEDSHM_CONSUME, NAMEDSHM_VERSION_MAJOR, NAMEDSHM_VERSION_MINOR,
