@@ -40,6 +40,17 @@ function(install_namedshm name prefix)
   run("${CMAKE_COMMAND}" --install "${WORK_DIR}/${name}-build")
 endfunction()
 
+# build_and_run_consumer(<build folder> [cache arguments...]): configures, builds and runs the
+# consumer project in consumer_dir.
+function(build_and_run_consumer build_dir)
+  run("${CMAKE_COMMAND}" -S "${consumer_dir}" -B "${build_dir}" -G "${GENERATOR}" ${cross} ${ARGN})
+  run("${CMAKE_COMMAND}" --build "${build_dir}")
+  file(GLOB program "${build_dir}/consumer" "${build_dir}/consumer.exe" "${build_dir}/main" "${build_dir}/main.exe")
+  string(REPLACE "|" ";" emulator "${EMULATOR}")
+  run(${emulator} "${program}")
+  set(run_output "${run_output}" PARENT_SCOPE)
+endfunction()
+
 file(REMOVE_RECURSE "${WORK_DIR}")
 set(cross "")
 if(TOOLCHAIN)
@@ -95,9 +106,24 @@ elseif(MODE STREQUAL "pkg_config")
   install_namedshm(absolute-libdir "${WORK_DIR}/prefix-absolute-libdir"
                    "-DCMAKE_INSTALL_LIBDIR=${WORK_DIR}/elsewhere/lib")
   namedshm_check_pkg_config_cflags("${WORK_DIR}/elsewhere/lib/pkgconfig" "${WORK_DIR}/prefix-absolute-libdir/include")
+  # The exported CMake target must name an absolute include folder too. CMake refuses one in
+  # the source or build tree (it would leak a build path into the package), so this one lies
+  # in the temporary folder, under a name derived from WORK_DIR, and goes again at once.
+  set(temporary "$ENV{TMPDIR}")
+  if(CMAKE_HOST_WIN32)
+    set(temporary "$ENV{TEMP}")
+  elseif(NOT temporary)
+    set(temporary /tmp)
+  endif()
+  string(SHA1 work_dir_hash "${WORK_DIR}")
+  set(outside "${temporary}/namedshm-package-test-${work_dir_hash}")
+  file(REMOVE_RECURSE "${outside}")
   install_namedshm(absolute-includedir "${WORK_DIR}/prefix-absolute-includedir"
-                   "-DCMAKE_INSTALL_INCLUDEDIR=${WORK_DIR}/elsewhere/include")
-  namedshm_check_pkg_config_cflags("${WORK_DIR}/prefix-absolute-includedir/lib/pkgconfig" "${WORK_DIR}/elsewhere/include")
+                   "-DCMAKE_INSTALL_INCLUDEDIR=${outside}/include")
+  namedshm_check_pkg_config_cflags("${WORK_DIR}/prefix-absolute-includedir/lib/pkgconfig" "${outside}/include")
+  build_and_run_consumer("${WORK_DIR}/consumer-absolute-includedir-build" "-DNAMEDSHM_CONSUME=find_package"
+                         "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix-absolute-includedir")
+  file(REMOVE_RECURSE "${outside}")
 elseif(MODE STREQUAL "vcpkg_usage")
   set(vcpkg_dir "${WORK_DIR}/vcpkg")
   run("${CMAKE_COMMAND}" "-DSOURCE_DIR=${SOURCE_DIR}" "-DWORK_DIR=${vcpkg_dir}" "-DTOOLCHAIN=${TOOLCHAIN}"
@@ -121,11 +147,12 @@ elseif(MODE STREQUAL "vcpkg_usage")
        "${usage}\ntarget_compile_definitions(main PRIVATE NAMEDSHM_CONSUME=\"vcpkg_usage\")\n")
 endif()
 
-run("${CMAKE_COMMAND}" -S "${consumer_dir}" -B "${WORK_DIR}/consumer-build" -G "${GENERATOR}"
-    ${cross} ${consumer_args})
-run("${CMAKE_COMMAND}" --build "${WORK_DIR}/consumer-build")
-file(GLOB program "${WORK_DIR}/consumer-build/consumer" "${WORK_DIR}/consumer-build/consumer.exe"
-     "${WORK_DIR}/consumer-build/main" "${WORK_DIR}/consumer-build/main.exe")
-string(REPLACE "|" ";" emulator "${EMULATOR}")
-run(${emulator} "${program}")
+
+if(MODE STREQUAL "find_package")
+  # The exported target must find the headers where CMAKE_INSTALL_INCLUDEDIR put them.
+  install_namedshm(includedir "${WORK_DIR}/prefix-includedir" "-DCMAKE_INSTALL_INCLUDEDIR=inc")
+  build_and_run_consumer("${WORK_DIR}/consumer-includedir-build" "-DNAMEDSHM_CONSUME=${MODE}"
+                         "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix-includedir")
+endif()
+build_and_run_consumer("${WORK_DIR}/consumer-build" ${consumer_args})
 message(STATUS "${run_output}")
