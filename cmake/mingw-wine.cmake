@@ -16,11 +16,4 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE BOTH)
 # A static runtime, so that Wine needs no MinGW DLLs next to the executables.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static -static-libgcc -static-libstdc++")
 
-# Debian ships Wine 8 as /usr/bin/wine (with /usr/lib/wine/wine64 behind it).
-find_program(NAMEDSHM_WINE NAMES wine64 wine PATHS /usr/lib/wine REQUIRED)
-# The prefix lives in the build folder: created on first use (about 6 s), never shared with
-# the user's own. winedbg is disabled so that a crashing test fails instead of exiting 0.
-# wine-run.sh starts a program a second time only if Wine failed to start it (see there).
-set(CMAKE_CROSSCOMPILING_EMULATOR
-    /usr/bin/env WINEDEBUG=-all WINEDLLOVERRIDES=winedbg.exe=d WINEPREFIX=${CMAKE_BINARY_DIR}/wineprefix
-    /bin/bash ${CMAKE_CURRENT_LIST_DIR}/wine-run.sh ${NAMEDSHM_WINE})
+include("${CMAKE_CURRENT_LIST_DIR}/wine-emulator.cmake")

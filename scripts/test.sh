@@ -7,15 +7,16 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$NAMEDSHM_ROOT"
 
-all_stages=(style docs gcc clang mingw-wine gcc-catch2-v3 asan tsan valgrind fuzz)
+all_stages=(style docs gcc clang mingw-wine clang-mingw-wine gcc-catch2-v3 asan tsan valgrind fuzz)
 stages=("$@")
 [ ${#stages[@]} -eq 0 ] && stages=("${all_stages[@]}")
 
 # What a fresh Debian machine lacks is installed with apt-get (install_missing, in lib.sh).
 # libclang-rt-14-dev holds the ASan, UBSan, TSan and libFuzzer runtimes; clang only recommends
-# it, and install_missing installs no recommends.
-install_missing cmake ninja-build g++ clang libclang-rt-14-dev catch2 g++-mingw-w64-x86-64-posix wine wine64 \
-  valgrind || exit 1
+# it, and install_missing installs no recommends. lld links clang's MinGW builds; the package
+# tests read namedshm.pc with pkgconf and clone the repository with git.
+install_missing cmake ninja-build g++ clang lld libclang-rt-14-dev catch2 g++-mingw-w64-x86-64-posix wine wine64 \
+  valgrind pkgconf git || exit 1
 
 passed=0
 failed=0
@@ -179,7 +180,7 @@ for stage in "${stages[@]}"; do
       fi
       run_preset "$stage"
       ;;
-    gcc | clang | mingw-wine | asan | tsan) run_preset "$stage" ;;
+    gcc | clang | mingw-wine | clang-mingw-wine | asan | tsan) run_preset "$stage" ;;
     valgrind) run_valgrind ;;
     style) run_check style scripts/check-style.sh ;;
     docs) run_check docs build_docs ;;
