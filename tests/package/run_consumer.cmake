@@ -14,14 +14,8 @@
 # ports/namedshm/usage against that tree.
 cmake_minimum_required(VERSION 3.25)
 include("${CMAKE_CURRENT_LIST_DIR}/install_tree_checks.cmake")
+include("${CMAKE_CURRENT_LIST_DIR}/run_command.cmake")  # namedshm_run
 
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
-  if(NOT result EQUAL 0)
-    message(FATAL_ERROR "failed (${result}): ${ARGN}\n${output}")
-  endif()
-  set(run_output "${output}" PARENT_SCOPE)
-endfunction()
 
 function(read_version file regex out)
   file(STRINGS "${file}" lines REGEX "${regex}")
@@ -35,20 +29,20 @@ endfunction()
 # the library only, and installs it into <prefix>.
 function(install_namedshm name prefix)
   file(REMOVE_RECURSE "${prefix}")
-  run("${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/${name}-build" -G "${GENERATOR}" ${cross}
+  namedshm_run("${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/${name}-build" -G "${GENERATOR}" ${cross}
       -DBUILD_TESTING=OFF -DNAMEDSHM_BUILD_EXAMPLES=OFF "-DCMAKE_INSTALL_PREFIX=${prefix}" ${ARGN})
-  run("${CMAKE_COMMAND}" --install "${WORK_DIR}/${name}-build")
+  namedshm_run("${CMAKE_COMMAND}" --install "${WORK_DIR}/${name}-build")
 endfunction()
 
 # build_and_run_consumer(<build folder> [cache arguments...]): configures, builds and runs the
 # consumer project in consumer_dir.
 function(build_and_run_consumer build_dir)
-  run("${CMAKE_COMMAND}" -S "${consumer_dir}" -B "${build_dir}" -G "${GENERATOR}" ${cross} ${ARGN})
-  run("${CMAKE_COMMAND}" --build "${build_dir}")
+  namedshm_run("${CMAKE_COMMAND}" -S "${consumer_dir}" -B "${build_dir}" -G "${GENERATOR}" ${cross} ${ARGN})
+  namedshm_run("${CMAKE_COMMAND}" --build "${build_dir}")
   file(GLOB program "${build_dir}/consumer" "${build_dir}/consumer.exe" "${build_dir}/main" "${build_dir}/main.exe")
   string(REPLACE "|" ";" emulator "${EMULATOR}")
-  run(${emulator} "${program}")
-  set(run_output "${run_output}" PARENT_SCOPE)
+  namedshm_run(${emulator} "${program}")
+  set(namedshm_run_output "${namedshm_run_output}" PARENT_SCOPE)
 endfunction()
 
 file(REMOVE_RECURSE "${WORK_DIR}")
@@ -126,7 +120,7 @@ elseif(MODE STREQUAL "pkg_config")
   file(REMOVE_RECURSE "${outside}")
 elseif(MODE STREQUAL "vcpkg_usage")
   set(vcpkg_dir "${WORK_DIR}/vcpkg")
-  run("${CMAKE_COMMAND}" "-DSOURCE_DIR=${SOURCE_DIR}" "-DWORK_DIR=${vcpkg_dir}" "-DTOOLCHAIN=${TOOLCHAIN}"
+  namedshm_run("${CMAKE_COMMAND}" "-DSOURCE_DIR=${SOURCE_DIR}" "-DWORK_DIR=${vcpkg_dir}" "-DTOOLCHAIN=${TOOLCHAIN}"
       "-DGENERATOR=${GENERATOR}" -P "${CMAKE_CURRENT_LIST_DIR}/run_portfile.cmake")
   file(GLOB package_dir "${vcpkg_dir}/packages/namedshm_*")
   namedshm_check_install_tree("${package_dir}" VCPKG_PORT "${SOURCE_DIR}/ports/namedshm"
@@ -155,4 +149,4 @@ if(MODE STREQUAL "find_package")
                          "-DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix-includedir")
 endif()
 build_and_run_consumer("${WORK_DIR}/consumer-build" ${consumer_args})
-message(STATUS "${run_output}")
+message(STATUS "${namedshm_run_output}")

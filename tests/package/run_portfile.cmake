@@ -12,6 +12,7 @@
 # port, an argument it rejects), the stand-in stops too; where it only warns (unused options),
 # the stand-in fails, as a port with warnings is rejected by vcpkg's curated registry.
 cmake_minimum_required(VERSION 3.25)
+include("${CMAKE_CURRENT_LIST_DIR}/run_command.cmake")  # namedshm_run
 
 foreach(var IN ITEMS SOURCE_DIR WORK_DIR)
   if(NOT ${var})
@@ -68,13 +69,6 @@ function(z_require_helper_port helper caller)
   endif()
 endfunction()
 
-function(z_run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE output)
-  if(NOT result EQUAL 0)
-    message(FATAL_ERROR "failed (${result}): ${ARGN}\n${output}")
-  endif()
-  set(z_run_output "${output}" PARENT_SCOPE)
-endfunction()
 
 # The configurations the port builds: vcpkg's rule, both unless VCPKG_BUILD_TYPE names one.
 # Read when the helper is called, as vcpkg does, so the port may set it after vcpkg_from_github.
@@ -138,13 +132,13 @@ function(vcpkg_cmake_configure)
   set(build_dirs "")
   foreach(config IN LISTS configs)
     set(build_dir "${CURRENT_BUILDTREES_DIR}/${TARGET_TRIPLET}-${z_suffix_${config}}")
-    z_run("${CMAKE_COMMAND}" -S "${arg_SOURCE_PATH}" -B "${build_dir}" -G "${GENERATOR}" ${cross}
+    namedshm_run("${CMAKE_COMMAND}" -S "${arg_SOURCE_PATH}" -B "${build_dir}" -G "${GENERATOR}" ${cross}
           ${arg_OPTIONS} ${arg_OPTIONS_${config}}
           "-DCMAKE_BUILD_TYPE=${z_build_type_${config}}" "-DCMAKE_INSTALL_PREFIX=${z_prefix_${config}}"
           -DCMAKE_INSTALL_LIBDIR:STRING=lib -DCMAKE_INSTALL_BINDIR:STRING=bin
           -DCMAKE_ERROR_ON_ABSOLUTE_INSTALL_DESTINATION=ON -DCMAKE_EXPORT_NO_PACKAGE_REGISTRY=ON
           -DCMAKE_FIND_PACKAGE_NO_PACKAGE_REGISTRY=ON -DBUILD_SHARED_LIBS=OFF)
-    if(z_run_output MATCHES "Manually-specified variables were not used by the project:\n\n((    [^\n]*\n)*)")
+    if(namedshm_run_output MATCHES "Manually-specified variables were not used by the project:\n\n((    [^\n]*\n)*)")
       string(STRIP "${CMAKE_MATCH_1}" unused)
       string(REGEX REPLACE "\n +" ";" unused "${unused}")
       foreach(variable IN LISTS unused)
@@ -173,7 +167,7 @@ function(vcpkg_cmake_install)
     if(suffix MATCHES "-dbg$")
       set(build_type Debug)
     endif()
-    z_run("${CMAKE_COMMAND}" --build "${build_dir}" --config ${build_type} --target install)
+    namedshm_run("${CMAKE_COMMAND}" --build "${build_dir}" --config ${build_type} --target install)
   endforeach()
 endfunction()
 
@@ -304,7 +298,7 @@ function(vcpkg_fixup_pkgconfig)
       set(ENV{PKG_CONFIG_PATH} "${search_path}")
       foreach(file IN LISTS pc_${config})
         cmake_path(GET file STEM package)
-        z_run("${PKGCONFIG}" --print-errors --exists "${package}")
+        namedshm_run("${PKGCONFIG}" --print-errors --exists "${package}")
       endforeach()
       unset(ENV{PKG_CONFIG_PATH})
     endif()
