@@ -12,9 +12,15 @@ install(EXPORT namedshmTargets NAMESPACE namedshm:: DESTINATION "${NAMEDSHM_INST
 
 configure_package_config_file(cmake/namedshmConfig.cmake.in "${PROJECT_BINARY_DIR}/namedshmConfig.cmake"
   INSTALL_DESTINATION "${NAMEDSHM_INSTALL_CMAKEDIR}")
-# A header-only library fits any architecture; a new major version may break the API.
+# A header-only library fits any architecture. A new major version may break the API, and so
+# may a new minor version before 1.0 (0.2 changed the options structs).
+if(PROJECT_VERSION_MAJOR EQUAL 0)
+  set(namedshm_compatibility SameMinorVersion)
+else()
+  set(namedshm_compatibility SameMajorVersion)
+endif()
 write_basic_package_version_file("${PROJECT_BINARY_DIR}/namedshmConfigVersion.cmake"
-  COMPATIBILITY SameMajorVersion ARCH_INDEPENDENT)
+  COMPATIBILITY ${namedshm_compatibility} ARCH_INDEPENDENT)
 install(FILES "${PROJECT_BINARY_DIR}/namedshmConfig.cmake" "${PROJECT_BINARY_DIR}/namedshmConfigVersion.cmake"
   DESTINATION "${NAMEDSHM_INSTALL_CMAKEDIR}")
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes the release tarball of tag vVERSION and points the vcpkg port at it:
-#   scripts/release.sh VERSION        e.g. scripts/release.sh 0.1.0, after git tag v0.1.0
+#   scripts/release.sh VERSION        e.g. scripts/release.sh 0.2.0, after git tag v0.2.0
 # It refuses a VERSION that is not MAJOR.MINOR.PATCH, a missing tag, a work tree with
 # uncommitted changes, and any version string that disagrees with VERSION: the header
 # (include/namedshm/detail/config.hpp, the source of the version), vcpkg.json and

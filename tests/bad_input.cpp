@@ -229,7 +229,7 @@ class OwnedHandle {
 
 SharedRegion create_with_sddl(const std::string& name, const char* sddl) {
   CreateOptions options;
-  options.security_descriptor = sddl;
+  options.security.security_descriptor = sddl;
   return SharedRegion::create(name, 4096, options);
 }
 #else
@@ -430,10 +430,10 @@ std::vector<Case> option_cases(const Fixture& f) {
   static const int attributes = 0;  // never read: the check comes first
 #endif
   CreateOptions sticky;
-  sticky.permissions = 01777;
+  sticky.security.permissions = 01777;
   CreateOptions both_securities;
-  both_securities.security_attributes = &attributes;
-  both_securities.security_descriptor = "D:P(A;;GA;;;WD)";
+  both_securities.security.security_attributes = &attributes;
+  both_securities.security.security_descriptor = "D:P(A;;GA;;;WD)";
   std::vector<Case> cases{
       {"permissions above 0777 (01777)", "create", missing, generic(std::errc::invalid_argument), "not within 0777",
        both_ways([missing, sticky](auto&... ec) { return SharedRegion::create(missing, 64, sticky, ec...); })},
@@ -444,9 +444,9 @@ std::vector<Case> option_cases(const Fixture& f) {
   };
 #if defined(_WIN32)
   CreateOptions not_sddl;
-  not_sddl.security_descriptor = "not sddl";
+  not_sddl.security.security_descriptor = "not sddl";
   CreateOptions not_utf8;
-  not_utf8.security_descriptor = "D:P(A;;GA;;;WD)\xFF";
+  not_utf8.security.security_descriptor = "D:P(A;;GA;;;WD)\xFF";
   cases.push_back(
       {"security_descriptor that is not SDDL", "create", missing, os_code(ERROR_INVALID_PARAMETER), "not valid SDDL",
        both_ways([missing, not_sddl](auto&... ec) { return SharedRegion::create(missing, 64, not_sddl, ec...); })});
@@ -675,10 +675,10 @@ TEST_CASE("POSIX bad input: objects whose mode refuses you, opened by a child th
   const bool root = geteuid() == 0;
   if (root) NAMEDSHM_REQUIRE_OTHER_USER();
   CreateOptions options;
-  options.permissions = 0;
+  options.security.permissions = 0;
   const auto unreadable_name = unique_name("bad-mode-0000");
   auto unreadable = SharedRegion::create(unreadable_name, 4096, options);
-  options.permissions = 0444;
+  options.security.permissions = 0444;
   const auto read_only_name = unique_name("bad-mode-0444");
   auto read_only = SharedRegion::create(read_only_name, 4096, options);
   const auto foreign_name = root ? unique_name("bad-foreign") : std::string();

@@ -166,7 +166,7 @@ TEST_CASE("misuse that namedshm detects itself is reported in std::generic_categ
   CHECK_FALSE(SharedRegion::create(missing, std::numeric_limits<std::size_t>::max(), ec));
   CHECK(ec == std::make_error_code(std::errc::file_too_large));
   namedshm::CreateOptions options;
-  options.permissions = 01777;  // only the 0777 bits mean something for shared memory
+  options.security.permissions = 01777;  // only the 0777 bits mean something for shared memory
   CHECK_FALSE(SharedRegion::create(missing, 64, options, ec));
   CHECK(ec == std::make_error_code(std::errc::invalid_argument));
   CHECK_THROWS_WITH(SharedRegion::create(missing, 64, options), NAMEDSHM_CONTAINS("0777"));

@@ -167,8 +167,8 @@ TEST_CASE("event errors name the operation, the name and the reason", "[event][e
   SECTION("security_attributes and security_descriptor together") {
     EventOptions options;
     static int attributes = 0;
-    options.security_attributes = &attributes;
-    options.security_descriptor = "D:P(A;;GA;;;WD)";
+    options.security.security_attributes = &attributes;
+    options.security.security_descriptor = "D:P(A;;GA;;;WD)";
     auto both = Event::create(name, options, ec);
     CHECK(ec == std::errc::invalid_argument);
   }

@@ -117,10 +117,10 @@ TEST_CASE("POSIX: new objects are 0600 whatever the umask", "[platform][posix]")
 TEST_CASE("POSIX: a requested mode is applied exactly, and out-of-range modes are refused", "[platform][posix]") {
   UmaskScope scope(077);
   namedshm::CreateOptions options;
-  options.permissions = 0640;
+  options.security.permissions = 0640;
   auto region = SharedRegion::create(unique_name("mode-640"), 64, options);
   CHECK(mode_of(region.native_handle()) == 0640);
-  options.permissions = 04755;  // setuid bits make no sense on shared memory
+  options.security.permissions = 04755;  // setuid bits make no sense on shared memory
   std::error_code ec;
   CHECK_FALSE(SharedRegion::create(unique_name("mode-bad"), 64, options, ec));
   CHECK(ec == std::errc::invalid_argument);

@@ -1,6 +1,7 @@
 // Lifetime and faults with real processes (DESIGN.md "Lifetime"): what a killed process leaves
-// behind on each platform, explicit stale clean-up on POSIX and what it cannot know, a creator
-// frozen half-way, a writer killed mid-write, and backing stores too small for a region.
+// behind on each platform, explicit stale clean-up on POSIX and what it cannot know, a writer
+// killed mid-write, and backing stores too small for a region. (A creator frozen half-way is in
+// tests/faults/, whose system-call seam stops it at the exact call.)
 #include <namedshm/namedshm.hpp>
 
 #include <atomic>        // std::atomic cells that processes signal through
@@ -242,76 +243,6 @@ TEST_CASE("POSIX: remove_if_stale cannot see a program that maps the object with
 
   munmap(view, 4096);
   close(foreign);
-}
-
-namespace {
-/// The error that a throwing read-only open of `name` reports; an empty code if it succeeds.
-std::system_error read_only_open_error(const std::string& name) {
-  try {
-    static_cast<void>(ReadOnlyRegion::open(name));
-  } catch (const std::system_error& error) {
-    return error;
-  }
-  return std::system_error(std::error_code(), "nothing was thrown");
-}
-
-constexpr std::uint32_t value_after_creation = 0x5EEDU;
-}  // namespace
-
-// Creates args[0], stopping itself (SIGSTOP) after shm_open and before the object has its size;
-// once continued, writes a value and keeps the region until the parent has read it.
-NAMEDSHM_CHILD_SCENARIO(create_frozen_before_sizing) {
-  namedshm::detail::os::TestSeams::before_sizing = []() noexcept { std::raise(SIGSTOP); };
-  auto region = SharedRegion::create(args.at(0), sizeof(Mailbox));
-  Mailbox& cells = region.object<Mailbox>();
-  cells.child_ready.store(value_after_creation);
-  return wait_until([&] { return cells.parent_done.load() == 1; }) ? 0 : 4;
-}
-
-TEST_CASE("POSIX: an opener never maps a half-created object, and sees it once it is complete",
-          "[reliability][lifetime][process][posix]") {
-  const auto name = unique_name("half-created");
-  const RemoveAtEnd cleanup(name);
-  ChildProcess creator("create_frozen_before_sizing", {name});
-  REQUIRE(creator.wait_until_stopped());
-
-  // The name exists, with no size yet. An opener waits (size_wait), then refuses clearly.
-  const std::system_error refused = read_only_open_error(name);
-  CHECK(refused.code() == std::errc::resource_unavailable_try_again);
-  CHECK_THAT(std::string(refused.what()), NAMEDSHM_CONTAINS("no size"));
-  CHECK_FALSE(SharedRegion::remove_if_stale(name));  // the frozen creator holds the shared lock
-  std::error_code ec;
-  CHECK_FALSE(SharedRegion::create(name, 64, ec));
-  CHECK(ec == std::errc::file_exists);
-
-  creator.resume();
-  SharedRegion region;
-  REQUIRE(wait_until([&] {
-    region = SharedRegion::open(name, ec);
-    return region && region.object<Mailbox>().child_ready.load() == value_after_creation;
-  }));
-  CHECK_FALSE(region.created());
-  CHECK(region.size() == sizeof(Mailbox));
-  region.object<Mailbox>().parent_done.store(1);
-  CHECK(creator.wait() == 0);
-}
-
-TEST_CASE("POSIX: a creator killed before it set the size leaves a name that remove_if_stale reclaims",
-          "[reliability][lifetime][process][posix]") {
-  const auto name = unique_name("half-dead");
-  const RemoveAtEnd cleanup(name);
-  ChildProcess creator("create_frozen_before_sizing", {name});
-  REQUIRE(creator.wait_until_stopped());
-  creator.kill();
-  CHECK(creator.wait() == killed_exit_code);
-
-  std::error_code ec;
-  CHECK_FALSE(ReadOnlyRegion::open(name, ec));  // the half-made object is still refused
-  CHECK(ec == std::errc::resource_unavailable_try_again);
-  CHECK(SharedRegion::remove_if_stale(name));
-  auto fresh = SharedRegion::create(name, 4096);
-  CHECK(fresh.created());
-  CHECK(fresh.size() == 4096);
 }
 
 namespace {

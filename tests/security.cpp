@@ -1,5 +1,5 @@
 // Security: who else may open a region. POSIX: another user (nobody, started through setpriv)
-// gets nothing by default and what CreateOptions::permissions grants. Windows: default security
+// gets nothing by default and what CreateOptions::security.permissions grants. Windows: default security
 // is never a NULL DACL; security_descriptor (SDDL) and security_attributes share on purpose; a
 // read-only open works when the DACL grants mapping but not SECTION_QUERY. Both: create never
 // opens a squatter's object. (0600 whatever the umask and non-inheritable handles are in
@@ -129,7 +129,7 @@ Dacl dacl_of(void* object) {
 
 SharedRegion create_with_sddl(const std::string& name, const std::string& sddl, std::size_t size = 4096) {
   CreateOptions options;
-  options.security_descriptor = sddl;
+  options.security.security_descriptor = sddl;
   return SharedRegion::create(name, size, options);
 }
 
@@ -279,7 +279,7 @@ TEST_CASE("POSIX: another user opens a region only as far as its permissions let
     INFO(row.what << "; the child (nobody:nogroup) explains a 3 on stderr");
     const auto name = unique_name("other-user");
     CreateOptions options;
-    if (!row.default_options) options.permissions = row.permissions;
+    if (!row.default_options) options.security.permissions = row.permissions;
     auto region = SharedRegion::create(name, 4096, options);
     region.object<std::uint32_t>() = ++magic;
     if (row.group_nogroup) {
@@ -355,7 +355,7 @@ TEST_CASE("Windows: security_attributes is used as given, inheritable handle inc
       ConvertStringSecurityDescriptorToSecurityDescriptorA("D:P(A;;GR;;;WD)", SDDL_REVISION_1, &descriptor, nullptr));
   SECURITY_ATTRIBUTES attributes{sizeof(SECURITY_ATTRIBUTES), descriptor, TRUE};
   CreateOptions options;
-  options.security_attributes = &attributes;
+  options.security.security_attributes = &attributes;
   const auto name = unique_name("attributes");
   std::error_code ec;
   auto region = SharedRegion::create(name, 4096, options, ec);

@@ -9,26 +9,19 @@
 #ifndef NAMEDSHM_CHANNEL_HPP
 #define NAMEDSHM_CHANNEL_HPP
 
-#include <algorithm>     // std::min
 #include <atomic>        // std::atomic, std::memory_order
-#include <chrono>        // timeouts, the slices of a blocking wait
+#include <chrono>        // timeouts
 #include <cstddef>       // std::byte, std::size_t
-#include <cstdint>       // std::uint32_t, std::uint64_t
+#include <cstdint>       // std::uint64_t
 #include <cstring>       // std::memcpy
 #include <optional>      // std::optional, what receive() returns
-#include <string>        // std::string, the events' names
-#include <string_view>   // std::string_view
+#include <string>        // std::string, the name
 #include <system_error>  // std::error_code, std::system_error, std::errc
-#include <thread>        // std::this_thread::yield, sleep_for
-#include <type_traits>   // std::true_type, for enable_sharing
 #include <utility>       // std::exchange, std::move
 
-#include "detail/channel_backend.hpp"  // Presence, PeerStatus: the one platform switch of channels
-#include "detail/channel_layout.hpp"   // Header, record words
-#include "detail/spin.hpp"             // cpu_relax
-#include "detail/timeout.hpp"          // timeout_ns, steady_deadline
-#include "event.hpp"                   // Event, for blocking waits
-#include "namedshm.hpp"                // SharedRegion, Name, Span, detail::Status
+#include "detail/channel_endpoint.hpp"  // detail::channel::Endpoint, the machinery of both ends
+#include "detail/timeout.hpp"           // timeout_ns, steady_deadline
+#include "namedshm.hpp"                 // Name, Span, SecurityOptions, detail::check_argument
 
 namespace namedshm {
 
@@ -54,38 +47,21 @@ enum class ChannelState : unsigned char {
   peer_died,
 };
 
+static_assert(static_cast<int>(WaitPolicy::spin) == static_cast<int>(detail::channel::WaitMode::spin) &&
+                  static_cast<int>(WaitPolicy::block) == static_cast<int>(detail::channel::WaitMode::block) &&
+                  static_cast<int>(WaitPolicy::spin_then_block) ==
+                      static_cast<int>(detail::channel::WaitMode::spin_then_block),
+              "WaitPolicy and detail::channel::WaitMode must list the same values in the same order");
+
 /// How to make or open a channel endpoint; every field has a safe default.
 struct ChannelOptions {
   /// How this endpoint waits. Each side chooses its own; they need not agree.
   WaitPolicy wait = WaitPolicy::spin_then_block;
-  /// POSIX: the mode of the channel's region and events when this endpoint creates them.
-  std::uint32_t permissions = 0600;
-  /// Windows: a `SECURITY_ATTRIBUTES*` for the created region and events; see CreateOptions.
-  const void* security_attributes = nullptr;
-  /// Windows: the created objects' security descriptor as SDDL; see CreateOptions.
-  std::string_view security_descriptor;
+  /// Who may use the channel's region and events when this endpoint creates them.
+  SecurityOptions security;
 };
 
-template <>
-struct enable_sharing<detail::channel::Header> : std::true_type {};
-
 namespace detail::channel {
-
-using Clock = std::chrono::steady_clock;
-
-/// A blocked waiter wakes at least this often to ask the OS whether its peer still lives.
-inline constexpr std::chrono::milliseconds wait_slice{50};
-/// spin_then_block: how long to busy-wait before sleeping.
-inline constexpr std::chrono::microseconds spin_budget{50};
-/// spin: how long to busy-wait with `pause` alone before also yielding the thread.
-inline constexpr std::chrono::microseconds pause_budget{200};
-/// How long an opener waits for the creator to finish writing the header.
-inline constexpr std::chrono::milliseconds header_wait{1000};
-/// The longest suffix added to a channel's name for its events (".ready").
-inline constexpr std::size_t event_suffix_bytes = 6;
-
-/// How a wait ended.
-enum class Wait : unsigned char { ready, peer_closed, peer_died, timed_out, failed };
 
 /// The deadline `timeout` from now: min() for "do not wait", max() for "for ever".
 template <class Rep, class Period>
@@ -94,283 +70,9 @@ Clock::time_point deadline_after(const std::chrono::duration<Rep, Period>& timeo
 }
 
 /**
- * What the two endpoint classes share: the region (header + ring), the two events, this side's
- * presence, and the wait loop. Not for users; see ChannelSender and ChannelReceiver.
- *
- * Events: `<name>.ready` (the producer sets it for a consumer blocked on an empty ring) and
- * `<name>.room` (the consumer sets it for a producer blocked on a full ring), both auto-reset.
- * A waiter announces itself in its `*_waiting` word (seq_cst), checks its condition once more,
- * and only then sleeps; the other side notifies only if it sees the word set, so a stream
- * without sleepers makes no system call.
- */
-class Endpoint {
- public:
-  Endpoint() noexcept = default;
-  Endpoint(const Endpoint&) = delete;
-  Endpoint& operator=(const Endpoint&) = delete;
-  Endpoint(Endpoint&& other) noexcept { take(other); }
-  Endpoint& operator=(Endpoint&& other) noexcept {
-    if (this != &other) {
-      close();
-      take(other);
-    }
-    return *this;
-  }
-  ~Endpoint() { close(); }
-
-  /// Creates the channel (region, then events, then the header, `magic` last) or opens it, and
-  /// attaches as `role`. Empty with `status` set on failure.
-  static Endpoint make(const Name& name, Role role, bool create, std::size_t capacity, const ChannelOptions& options,
-                       Status& status) noexcept {
-    if (!check_name(name, status)) return {};
-    std::string ready_name;
-    std::string room_name;
-    const bool named = allocate_or_report(status, [&] {
-      ready_name.assign(name.utf8()).append(".ready");
-      room_name.assign(name.utf8()).append(".room");
-    });
-    if (!named) return {};
-    Endpoint endpoint;
-    endpoint.role_ = role;
-    endpoint.policy_ = options.wait;
-    const bool made = create ? endpoint.make_objects(name, ready_name, room_name, capacity, options, status)
-                             : endpoint.open_objects(name, ready_name, room_name, status);
-    if (!made) return {};
-    if (!endpoint.presence_.attach(endpoint.region_.native_handle(), *endpoint.header_, role, status)) return {};
-    endpoint.attached_ = true;
-    if (create) endpoint.header_->magic.store(magic, std::memory_order_release);
-    return endpoint;
-  }
-
-  [[nodiscard]] bool valid() const noexcept { return header_ != nullptr; }
-  Header& header() const noexcept { return *header_; }
-  std::byte* ring() const noexcept { return ring_; }
-  std::uint64_t capacity() const noexcept { return capacity_; }
-  std::uint64_t mask() const noexcept { return capacity_ - 1; }
-  [[nodiscard]] const std::string& name() const noexcept { return region_.name(); }
-  std::atomic<std::uint64_t>& word(std::uint64_t position) const noexcept {
-    return word_at(ring_, capacity_ - 1, position);
-  }
-
-  /// The peer's status; `ask_os`: also ask the OS whether an attached peer still lives.
-  PeerStatus peer(bool ask_os) noexcept { return presence_.peer(region_.native_handle(), *header_, role_, ask_os); }
-
-  /// Wakes the consumer (`consumer` true) or the producer if it announced that it sleeps.
-  /// A failed notify is not reported: the sleeper re-checks every wait_slice anyway.
-  void wake(bool consumer) noexcept {
-    auto& waiting = consumer ? header_->consumer_waiting : header_->producer_waiting;
-    if (waiting.load(std::memory_order_seq_cst) == 0) return;
-    if (waiting.exchange(0, std::memory_order_seq_cst) == 0) return;
-    std::error_code ignored;
-    (consumer ? ready_ : room_).notify(ignored);
-  }
-
-  /**
-   * Waits until `ready()` (which must read the shared words with seq_cst) is true, the peer
-   * has closed or died, or `deadline` passes; `consumer` says which side this is.
-   */
-  template <class Ready>
-  Wait wait(Ready ready, bool consumer, Clock::time_point deadline, Status& status) noexcept {
-    if (ready()) return Wait::ready;
-    if (peer(false) == PeerStatus::closed) return Wait::peer_closed;
-    const auto start = Clock::now();
-    if (start >= deadline) return Wait::timed_out;
-    auto next_os_check = start + wait_slice;
-    if (policy_ != WaitPolicy::block) {
-      const auto pause_until = start + (policy_ == WaitPolicy::spin ? pause_budget : spin_budget);
-      for (unsigned round = 1;; ++round) {
-        if (ready()) return Wait::ready;
-        cpu_relax();
-        if (round % 64 != 0) continue;
-        if (peer(false) == PeerStatus::closed) return Wait::peer_closed;
-        const auto now = Clock::now();
-        if (now >= deadline) return Wait::timed_out;
-        if (now >= next_os_check) {
-          if (peer(true) == PeerStatus::died) return Wait::peer_died;
-          next_os_check = now + wait_slice;
-        }
-        if (now >= pause_until) {
-          if (policy_ == WaitPolicy::spin_then_block) break;
-          std::this_thread::yield();
-        }
-      }
-    }
-    auto& waiting = consumer ? header_->consumer_waiting : header_->producer_waiting;
-    Event& event = consumer ? ready_ : room_;
-    const auto give_up = [&](Wait why) {
-      waiting.store(0, std::memory_order_relaxed);
-      return why;
-    };
-    for (;;) {
-      waiting.store(1, std::memory_order_seq_cst);
-      if (ready()) return give_up(Wait::ready);
-      if (peer(false) == PeerStatus::closed) return give_up(Wait::peer_closed);
-      const auto now = Clock::now();
-      if (now >= deadline) return give_up(Wait::timed_out);
-      const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now);
-      std::error_code ec;
-      const bool woken = event.wait_for(std::min<std::chrono::nanoseconds>(wait_slice, left), ec);
-      if (ec) {
-        status.code = ec;
-        status.detail = "cannot wait for the channel's event";
-        return give_up(Wait::failed);
-      }
-      if (!woken && peer(true) == PeerStatus::died) return give_up(Wait::peer_died);
-    }
-  }
-
-  /// Marks this side closed, wakes a sleeping peer, and releases everything. Does not throw.
-  void close() noexcept {
-    if (attached_) {  // never touch the slot of an endpoint that failed to attach: it is someone else's
-      presence_.detach(region_.native_handle(), *header_, role_);
-      wake(role_ == Role::sender);  // a sender's close ends the receiver's wait, and vice versa
-    }
-    attached_ = false;
-    ready_.close();
-    room_.close();
-    region_.close();
-    header_ = nullptr;
-    ring_ = nullptr;
-    capacity_ = 0;
-  }
-
- private:
-  static bool check_name(const Name& name, Status& status) noexcept {
-    const NameCheck check = check_argument(name, status);
-    if (status) return false;
-    if (check.parts.object.size() + event_suffix_bytes > max_object_name_bytes) {
-      status.set(std::errc::filename_too_long,
-                 "a channel's name may have at most 249 bytes after its prefix: its events add \".ready\" and "
-                 "\".room\" to it, and names have at most 255");
-      return false;
-    }
-    return true;
-  }
-
-  bool make_objects(const Name& name, const std::string& ready_name, const std::string& room_name,
-                    std::size_t requested, const ChannelOptions& options, Status& status) noexcept {
-    if (requested == 0) {
-      status.set(std::errc::invalid_argument, "the capacity is 0");
-      return false;
-    }
-    const std::uint64_t capacity = round_capacity(requested);
-    if (capacity == 0 || capacity > static_cast<std::uint64_t>(PTRDIFF_MAX) - ring_offset) {
-      status.set(std::errc::invalid_argument, "the capacity is larger than 2 GiB, the largest ring");
-      return false;
-    }
-    CreateOptions region_options;
-    region_options.permissions = options.permissions;
-    region_options.security_attributes = options.security_attributes;
-    region_options.security_descriptor = options.security_descriptor;
-    std::error_code ec;
-    region_ = SharedRegion::create(name, static_cast<std::size_t>(ring_offset + capacity), region_options, ec);
-    if (ec) return fail(status, ec, "cannot create the channel's region");
-    EventOptions event_options;
-    event_options.permissions = options.permissions;
-    event_options.security_attributes = options.security_attributes;
-    event_options.security_descriptor = options.security_descriptor;
-    ready_ = Event::create(ready_name, event_options, ec);
-    if (ec) return fail(status, ec, "cannot create the channel's event \"<name>.ready\"");
-    room_ = Event::create(room_name, event_options, ec);
-    if (ec) return fail(status, ec, "cannot create the channel's event \"<name>.room\"");
-    header_ = &region_.object<Header>();
-    header_->version = layout_version;
-    header_->ring_offset = static_cast<std::uint32_t>(ring_offset);
-    header_->capacity = capacity;
-    use_ring(capacity);
-    return true;
-  }
-
-  bool open_objects(const Name& name, const std::string& ready_name, const std::string& room_name,
-                    Status& status) noexcept {
-    std::error_code ec;
-    region_ = SharedRegion::open(name, ec);
-    if (ec) return fail(status, ec, "cannot open the channel's region");
-    if (region_.size() < ring_offset + min_capacity) {
-      status.set(std::errc::invalid_argument, "the region is too small to be a channel");
-      return false;
-    }
-    Header& header = region_.object<Header>();
-    // POSIX: the creator sizes the region before it writes the header, so wait a little.
-    const auto deadline = Clock::now() + header_wait;
-    std::uint64_t found = header.magic.load(std::memory_order_acquire);
-    while (found == 0 && Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-      found = header.magic.load(std::memory_order_acquire);
-    }
-    if (found != magic) {
-      status.set(std::errc::invalid_argument,
-                 found == 0 ? "the region is not a channel (it has no channel header, or its creator died making it)"
-                            : "the region is not a channel (its first bytes are not a channel header)");
-      return false;
-    }
-    if (header.version != layout_version) {
-      status.set(std::errc::protocol_not_supported,
-                 "the channel was made by a version of namedshm with another channel layout");
-      return false;
-    }
-    const std::uint64_t capacity = header.capacity;
-    const bool power_of_two = capacity != 0 && (capacity & (capacity - 1)) == 0;
-    if (header.ring_offset != ring_offset || !power_of_two || capacity < min_capacity || capacity > max_capacity ||
-        region_.size() - ring_offset < capacity) {
-      status.set(std::errc::invalid_argument, "the channel's header is damaged (its capacity does not fit the region)");
-      return false;
-    }
-    ready_ = Event::open(ready_name, ec);
-    if (ec) return fail(status, ec, "cannot open the channel's event \"<name>.ready\"");
-    room_ = Event::open(room_name, ec);
-    if (ec) return fail(status, ec, "cannot open the channel's event \"<name>.room\"");
-    header_ = &header;
-    use_ring(capacity);
-    return true;
-  }
-
-  static bool fail(Status& status, const std::error_code& ec, const char* why) noexcept {
-    status.code = ec;
-    status.detail = why;
-    return false;
-  }
-
-  void use_ring(std::uint64_t capacity) noexcept {
-    ring_ = region_.data() + ring_offset;
-    capacity_ = capacity;
-  }
-
-  void take(Endpoint& other) noexcept {
-    region_ = std::move(other.region_);
-    ready_ = std::move(other.ready_);
-    room_ = std::move(other.room_);
-    presence_ = std::move(other.presence_);
-    header_ = std::exchange(other.header_, nullptr);
-    ring_ = std::exchange(other.ring_, nullptr);
-    capacity_ = std::exchange(other.capacity_, 0);
-    attached_ = std::exchange(other.attached_, false);
-    role_ = other.role_;
-    policy_ = other.policy_;
-  }
-
-  SharedRegion region_;
-  Event ready_;  ///< the consumer sleeps on it
-  Event room_;   ///< the producer sleeps on it
-  Presence presence_;
-  Header* header_ = nullptr;
-  std::byte* ring_ = nullptr;
-  std::uint64_t capacity_ = 0;
-  bool attached_ = false;
-  Role role_ = Role::sender;
-  WaitPolicy policy_ = WaitPolicy::spin_then_block;
-};
-
-/// Throws the std::system_error of a failed channel operation.
-[[noreturn]] inline void throw_channel_error(const char* verb, std::string_view name, std::uint64_t size,
-                                             const Status& status) {
-  throw_error({verb, name, size}, status);
-}
-
-/**
- * What both endpoint classes offer alike, written once: create and open, and the accessors of
- * the shared core. `Endpoint` is ChannelSender or ChannelReceiver; it names its verbs, builds
- * itself in `make` and keeps the core in `core_`.
+ * What both endpoint classes offer alike, written once: create, open, remove_if_stale, close,
+ * and the accessors of the shared core. `Endpoint` is ChannelSender or ChannelReceiver; it
+ * names its role and verbs, finishes itself in `attached()`, and keeps the core in `core_`.
  */
 template <class Endpoint>
 class Factories {
@@ -396,10 +98,8 @@ class Factories {
    * prefix. Throws std::system_error.
    */
   [[nodiscard]] static Endpoint create(const Name& name, std::size_t capacity, const ChannelOptions& options = {}) {
-    Status status;
-    Endpoint endpoint = Endpoint::make(name, true, capacity, options, status);
-    if (status) throw_channel_error(Endpoint::create_verb, name.utf8(), capacity, status);
-    return endpoint;
+    return or_throw({Endpoint::create_verb, name.utf8(), capacity},
+                    [&](Status& status) { return make(name, true, capacity, options, status); });
   }
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static Endpoint create(const Name& name, std::size_t capacity, std::error_code& ec) noexcept {
@@ -408,10 +108,7 @@ class Factories {
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static Endpoint create(const Name& name, std::size_t capacity, const ChannelOptions& options,
                                        std::error_code& ec) noexcept {
-    Status status;
-    Endpoint endpoint = Endpoint::make(name, true, capacity, options, status);
-    ec = status.code;
-    return endpoint;
+    return or_report(ec, [&](Status& status) { return make(name, true, capacity, options, status); });
   }
 
   /**
@@ -421,10 +118,8 @@ class Factories {
    * Throws std::system_error.
    */
   [[nodiscard]] static Endpoint open(const Name& name, const ChannelOptions& options = {}) {
-    Status status;
-    Endpoint endpoint = Endpoint::make(name, false, 0, options, status);
-    if (status) throw_channel_error(Endpoint::open_verb, name.utf8(), 0, status);
-    return endpoint;
+    return or_throw({Endpoint::open_verb, name.utf8()},
+                    [&](Status& status) { return make(name, false, 0, options, status); });
   }
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static Endpoint open(const Name& name, std::error_code& ec) noexcept {
@@ -432,14 +127,60 @@ class Factories {
   }
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static Endpoint open(const Name& name, const ChannelOptions& options, std::error_code& ec) noexcept {
-    Status status;
-    Endpoint endpoint = Endpoint::make(name, false, 0, options, status);
-    ec = status.code;
-    return endpoint;
+    return or_report(ec, [&](Status& status) { return make(name, false, 0, options, status); });
+  }
+
+  /**
+   * POSIX: removes each of the channel's three names (`name`, `name.ready`, `name.room`) whose
+   * object no live namedshm process holds, as SharedRegion::remove_if_stale does for one: the
+   * clean-up after a creator that crashed. Returns true if it removed any. Windows: returns
+   * false, as nothing outlives its last handle there. Throws std::system_error.
+   */
+  static bool remove_if_stale(const Name& name) {
+    return or_throw({"remove_if_stale channel", name.utf8()},
+                    [&](Status& status) { return remove_stale(name, status); });
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  static bool remove_if_stale(const Name& name, std::error_code& ec) noexcept {
+    return or_report(ec, [&](Status& status) { return remove_stale(name, status); });
+  }
+
+  /**
+   * Detaches and releases now, as the destructor would (see close() of each end), and reports
+   * what the destructor must swallow: on POSIX, a creator's name that could not be removed.
+   * The endpoint is empty afterwards either way; closing an empty one does nothing.
+   * Throws std::system_error.
+   */
+  void close() {
+    close_or_throw(Endpoint::close_verb, [&](Status& status) { return self().close_now(status); });
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  void close(std::error_code& ec) noexcept {
+    or_report(ec, [&](Status& status) { static_cast<void>(self().close_now(status)); });
   }
 
  private:
   const Endpoint& self() const noexcept { return static_cast<const Endpoint&>(*this); }
+  Endpoint& self() noexcept { return static_cast<Endpoint&>(*this); }
+
+  static Endpoint make(const Name& name, bool create, std::size_t capacity, const ChannelOptions& options,
+                       Status& status) noexcept {
+    const NameCheck check = check_argument(name, status);
+    if (status) return {};
+    const EndpointOptions endpoint_options{static_cast<WaitMode>(options.wait), security_request(options.security)};
+    if (!check_security(endpoint_options.security, status)) return {};
+    Endpoint endpoint;
+    endpoint.core_ =
+        channel::Endpoint::make(name.utf8(), check.parts, Endpoint::role, create, capacity, endpoint_options, status);
+    if (status) return {};
+    endpoint.attached();
+    return endpoint;
+  }
+
+  static bool remove_stale(const Name& name, Status& status) noexcept {
+    const NameCheck check = check_argument(name, status);
+    return !status && channel::Endpoint::remove_stale(name.utf8(), check.parts, status);
+  }
 };
 
 }  // namespace detail::channel
@@ -478,26 +219,13 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
   ChannelSender(const ChannelSender&) = delete;
   ChannelSender& operator=(const ChannelSender&) = delete;
   /// Takes over `other`'s endpoint; `other` is left empty. Does not throw.
-  ChannelSender(ChannelSender&& other) noexcept
-      : core_(std::move(other.core_)),
-        tail_(other.tail_),
-        cached_head_(other.cached_head_),
-        prepared_(std::exchange(other.prepared_, no_reservation)),
-        state_(std::exchange(other.state_, ChannelState::closed)) {}
-  /// Closes this sender, then takes over `other`'s endpoint. Does not throw.
-  ChannelSender& operator=(ChannelSender&& other) noexcept {
-    if (this != &other) {
-      close();
-      core_ = std::move(other.core_);
-      tail_ = other.tail_;
-      cached_head_ = other.cached_head_;
-      prepared_ = std::exchange(other.prepared_, no_reservation);
-      state_ = std::exchange(other.state_, ChannelState::closed);
-    }
-    return *this;
-  }
-  /// Closes (end of stream for the receiver). Does not throw.
-  ~ChannelSender() { close(); }
+  ChannelSender(ChannelSender&& other) noexcept = default;
+  /// Closes this sender (as the destructor does), then takes over `other`'s endpoint. Does not
+  /// throw.
+  ChannelSender& operator=(ChannelSender&& other) noexcept = default;
+  /// Closes (end of stream for the receiver). Failures cannot be reported here: call close()
+  /// first to hear of them. Does not throw.
+  ~ChannelSender() = default;
 
   /**
    * Copies `size` bytes from `data` into the channel as one message, waiting while the ring is
@@ -507,17 +235,15 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
    * the wait.
    */
   [[nodiscard]] bool send(const void* data, std::size_t size) {
-    detail::Status status;
-    const bool sent = send_until(data, size, (detail::channel::Clock::time_point::max)(), status);
-    throw_if(status, "send on channel", size);
-    return sent;
+    return detail::or_throw({"send on channel", name(), size}, [&](detail::Status& status) {
+      return send_until(data, size, (detail::channel::Clock::time_point::max)(), status);
+    });
   }
   /// As above; reports failure through `ec` (and returns false). Does not throw.
   [[nodiscard]] bool send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-    detail::Status status;
-    const bool sent = send_until(data, size, (detail::channel::Clock::time_point::max)(), status);
-    ec = status.code;
-    return sent;
+    return detail::or_report(ec, [&](detail::Status& status) {
+      return send_until(data, size, (detail::channel::Clock::time_point::max)(), status);
+    });
   }
   /// send(message.data(), message.size()). Throws std::system_error.
   [[nodiscard]] bool send(Span<const std::byte> message) { return send(message.data(), message.size()); }
@@ -532,17 +258,15 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
    * Throws std::system_error.
    */
   [[nodiscard]] bool try_send(const void* data, std::size_t size) {
-    detail::Status status;
-    const bool sent = send_until(data, size, (detail::channel::Clock::time_point::min)(), status);
-    throw_if(status, "try_send on channel", size);
-    return sent;
+    return detail::or_throw({"try_send on channel", name(), size}, [&](detail::Status& status) {
+      return send_until(data, size, (detail::channel::Clock::time_point::min)(), status);
+    });
   }
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] bool try_send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-    detail::Status status;
-    const bool sent = send_until(data, size, (detail::channel::Clock::time_point::min)(), status);
-    ec = status.code;
-    return sent;
+    return detail::or_report(ec, [&](detail::Status& status) {
+      return send_until(data, size, (detail::channel::Clock::time_point::min)(), status);
+    });
   }
 
   /**
@@ -554,17 +278,12 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
    * `std::errc::message_size` if size > max_message_size().
    */
   [[nodiscard]] Span<std::byte> prepare(std::size_t size) {
-    detail::Status status;
-    const Span<std::byte> room = prepare(size, status);
-    throw_if(status, "prepare on channel", size);
-    return room;
+    return detail::or_throw({"prepare on channel", name(), size},
+                            [&](detail::Status& status) { return prepare(size, status); });
   }
   /// As above; reports failure through `ec` (and returns an empty span). Does not throw.
   [[nodiscard]] Span<std::byte> prepare(std::size_t size, std::error_code& ec) noexcept {
-    detail::Status status;
-    const Span<std::byte> room = prepare(size, status);
-    ec = status.code;
-    return room;
+    return detail::or_report(ec, [&](detail::Status& status) { return prepare(size, status); });
   }
 
   /**
@@ -574,15 +293,11 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
    * stays, so a correct commit may follow).
    */
   void commit(std::size_t size) {
-    detail::Status status;
-    commit(size, status);
-    throw_if(status, "commit on channel", size);
+    detail::or_throw({"commit on channel", name(), size}, [&](detail::Status& status) { commit(size, status); });
   }
   /// As above; reports failure through `ec`. Does not throw.
   void commit(std::size_t size, std::error_code& ec) noexcept {
-    detail::Status status;
-    commit(size, status);
-    ec = status.code;
+    detail::or_report(ec, [&](detail::Status& status) { commit(size, status); });
   }
 
   /// `open` while sending may succeed; `closed` once the receiver closed (or this sender is
@@ -593,29 +308,28 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
     return state_;
   }
 
-  /// Ends the stream: the receiver gets every message sent so far, then the end. An
-  /// uncommitted reservation is dropped. The sender becomes empty. Does not throw.
-  void close() noexcept {
-    prepared_ = no_reservation;
-    state_ = ChannelState::closed;
-    core_.close();
-  }
+  // close() (from Factories) ends the stream: the receiver gets every message sent so far,
+  // then the end. An uncommitted reservation is dropped, and the sender becomes empty.
 
  private:
   friend class detail::channel::Factories<ChannelSender>;
+  static constexpr detail::channel::Role role = detail::channel::Role::sender;
   static constexpr const char* create_verb = "create channel sender";
   static constexpr const char* open_verb = "open channel sender";
+  static constexpr const char* close_verb = "close channel sender";
   static constexpr std::uint64_t no_reservation = ~std::uint64_t{0};
 
-  static ChannelSender make(const Name& name, bool create, std::size_t capacity, const ChannelOptions& options,
-                            detail::Status& status) noexcept {
-    ChannelSender sender;
-    sender.core_ =
-        detail::channel::Endpoint::make(name, detail::channel::Role::sender, create, capacity, options, status);
-    if (status) return {};
-    sender.state_ = ChannelState::open;
-    sender.tail_ = sender.find_tail();
-    return sender;
+  /// Factories made the core: starts after the last message a predecessor published.
+  void attached() noexcept {
+    state_ = ChannelState::open;
+    tail_ = find_tail();
+  }
+
+  /// Factories' close(): the sender becomes empty; returns the name it had.
+  std::string close_now(detail::Status& status) noexcept {
+    prepared_ = no_reservation;
+    state_ = ChannelState::closed;
+    return core_.close(status);
   }
 
   /// Where the next record goes: after the last one published (by a sender that died, if
@@ -635,10 +349,6 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
   bool receiver_closed() const noexcept {
     const auto index = static_cast<int>(detail::channel::Role::receiver);
     return core_.header().state[index].load(std::memory_order_acquire) == detail::channel::slot_closed;
-  }
-
-  void throw_if(const detail::Status& status, const char* verb, std::size_t size) const {
-    if (status) detail::channel::throw_channel_error(verb, core_.name(), size, status);
   }
 
   bool send_until(const void* data, std::size_t size, detail::channel::Clock::time_point deadline,
@@ -782,26 +492,23 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
   ChannelReceiver(const ChannelReceiver&) = delete;
   ChannelReceiver& operator=(const ChannelReceiver&) = delete;
   /// Takes over `other`'s endpoint; `other` is left empty. Does not throw.
-  ChannelReceiver(ChannelReceiver&& other) noexcept
-      : core_(std::move(other.core_)),
-        position_(other.position_),
-        held_(std::exchange(other.held_, 0)),
-        state_(std::exchange(other.state_, ChannelState::closed)),
-        ending_(std::exchange(other.ending_, ChannelState::open)) {}
-  /// Closes this receiver, then takes over `other`'s endpoint. Does not throw.
+  ChannelReceiver(ChannelReceiver&& other) noexcept = default;
+  /// Closes this receiver (as the destructor does), then takes over `other`'s endpoint. Does
+  /// not throw.
   ChannelReceiver& operator=(ChannelReceiver&& other) noexcept {
     if (this != &other) {
-      close();
+      release();  // the message it holds is done with: a successor starts after it
       core_ = std::move(other.core_);
       position_ = other.position_;
       held_ = std::exchange(other.held_, 0);
-      state_ = std::exchange(other.state_, ChannelState::closed);
-      ending_ = std::exchange(other.ending_, ChannelState::open);
+      state_ = other.state_;
+      ending_ = other.ending_;
     }
     return *this;
   }
-  /// Closes: a sender then gets false from send(). Does not throw.
-  ~ChannelReceiver() { close(); }
+  /// Closes: a sender then gets false from send(). Failures cannot be reported here: call
+  /// close() first to hear of them. Does not throw.
+  ~ChannelReceiver() { release(); }
 
   /**
    * Releases the previous message, then waits for the next one and returns a view of it in
@@ -809,36 +516,30 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
    * `std::errc::invalid_argument` for an empty receiver, or an OS error of the wait.
    */
   [[nodiscard]] std::optional<Message> receive() {
-    detail::Status status;
-    auto message = receive_until((detail::channel::Clock::time_point::max)(), status);
-    throw_if(status, "receive on channel");
-    return message;
+    return detail::or_throw({"receive on channel", name()}, [&](detail::Status& status) {
+      return receive_until((detail::channel::Clock::time_point::max)(), status);
+    });
   }
   /// As above; reports failure through `ec` (and returns std::nullopt). Does not throw.
   [[nodiscard]] std::optional<Message> receive(std::error_code& ec) noexcept {
-    detail::Status status;
-    auto message = receive_until((detail::channel::Clock::time_point::max)(), status);
-    ec = status.code;
-    return message;
+    return detail::or_report(
+        ec, [&](detail::Status& status) { return receive_until((detail::channel::Clock::time_point::max)(), status); });
   }
 
   /// As receive(), but waits at most `timeout`: std::nullopt with state() still `open` means
   /// that nothing came in time. Throws std::system_error.
   template <class Rep, class Period>
   [[nodiscard]] std::optional<Message> receive_for(const std::chrono::duration<Rep, Period>& timeout) {
-    detail::Status status;
-    auto message = receive_until(detail::channel::deadline_after(timeout), status);
-    throw_if(status, "receive_for on channel");
-    return message;
+    const auto deadline = detail::channel::deadline_after(timeout);
+    return detail::or_throw({"receive_for on channel", name()},
+                            [&](detail::Status& status) { return receive_until(deadline, status); });
   }
   /// As above; reports failure through `ec`. Does not throw.
   template <class Rep, class Period>
   [[nodiscard]] std::optional<Message> receive_for(const std::chrono::duration<Rep, Period>& timeout,
                                                    std::error_code& ec) noexcept {
-    detail::Status status;
-    auto message = receive_until(detail::channel::deadline_after(timeout), status);
-    ec = status.code;
-    return message;
+    const auto deadline = detail::channel::deadline_after(timeout);
+    return detail::or_report(ec, [&](detail::Status& status) { return receive_until(deadline, status); });
   }
 
   /// receive_for(0): the next message if one is there now. Throws std::system_error.
@@ -851,7 +552,7 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
   /// Frees the last message received (its view becomes invalid) so that the sender can reuse
   /// its room. receive() does it too; calling it twice is harmless. Does not throw.
   void release() noexcept {
-    if (held_ == 0) return;
+    if (held_ == 0 || !core_.valid()) return;
     position_ += held_;
     held_ = 0;
     publish_head();
@@ -862,33 +563,28 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
   /// Does not throw.
   [[nodiscard]] ChannelState state() const noexcept { return core_.valid() ? state_ : ChannelState::closed; }
 
-  /// Releases the last message and detaches: a waiting sender returns false. The receiver
-  /// becomes empty. Does not throw.
-  void close() noexcept {
-    if (core_.valid()) release();
-    state_ = ChannelState::closed;
-    ending_ = ChannelState::open;
-    core_.close();
-  }
+  // close() (from Factories) releases the last message and detaches: a waiting sender
+  // returns false. The receiver becomes empty.
 
  private:
   friend class detail::channel::Factories<ChannelReceiver>;
+  static constexpr detail::channel::Role role = detail::channel::Role::receiver;
   static constexpr const char* create_verb = "create channel receiver";
   static constexpr const char* open_verb = "open channel receiver";
+  static constexpr const char* close_verb = "close channel receiver";
 
-  static ChannelReceiver make(const Name& name, bool create, std::size_t capacity, const ChannelOptions& options,
-                              detail::Status& status) noexcept {
-    ChannelReceiver receiver;
-    receiver.core_ =
-        detail::channel::Endpoint::make(name, detail::channel::Role::receiver, create, capacity, options, status);
-    if (status) return {};
-    receiver.state_ = ChannelState::open;
-    receiver.position_ = receiver.core_.header().head.load(std::memory_order_acquire);
-    return receiver;
+  /// Factories made the core: starts at the first message its predecessor had not released.
+  void attached() noexcept {
+    state_ = ChannelState::open;
+    position_ = core_.header().head.load(std::memory_order_acquire);
   }
 
-  void throw_if(const detail::Status& status, const char* verb) const {
-    if (status) detail::channel::throw_channel_error(verb, core_.name(), 0, status);
+  /// Factories' close(): the receiver becomes empty; returns the name it had.
+  std::string close_now(detail::Status& status) noexcept {
+    release();
+    state_ = ChannelState::closed;
+    ending_ = ChannelState::open;
+    return core_.close(status);
   }
 
   /// Publishes the new head (seq_cst: the store half of the handshake with a sleeping

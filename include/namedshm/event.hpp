@@ -4,21 +4,14 @@
 #define NAMEDSHM_EVENT_HPP
 
 #include <chrono>        // std::chrono::duration, timeouts
-#include <cstdint>       // std::int64_t, std::uint32_t
 #include <string>        // std::string, the name
-#include <string_view>   // std::string_view
 #include <system_error>  // std::error_code, std::system_error
-#include <utility>       // std::move, std::exchange
+#include <utility>       // std::move
 
-#include "detail/config.hpp"         // NAMEDSHM_WINDOWS
-#include "detail/event_request.hpp"  // EventRequest
-#include "detail/timeout.hpp"        // timeout_ns
-#include "namedshm.hpp"              // Name, detail::Status, detail::check_name
-#if NAMEDSHM_WINDOWS
-#  include "detail/event_win32.hpp"
-#else
-#  include "detail/event_posix.hpp"
-#endif
+#include "detail/event_backend.hpp"  // detail::os::event_*, the platform's backend
+#include "detail/event_request.hpp"  // EventRequest, WaitClock
+#include "detail/timeout.hpp"        // timeout_ns, steady_deadline
+#include "namedshm.hpp"              // Name, SecurityOptions, detail::check_argument
 
 namespace namedshm {
 
@@ -36,14 +29,10 @@ struct EventOptions {
   EventMode mode = EventMode::auto_reset;
   /// Start set, as if notify() had been called.
   bool initially_set = false;
-  /// POSIX: the mode of the small region that holds the event (fchmod, as for regions).
-  std::uint32_t permissions = 0600;
   /// POSIX: keep the name after the creating Event is gone, until Event::remove().
   bool keep_name = false;
-  /// Windows: a `SECURITY_ATTRIBUTES*` for the new event; null: the creator's default.
-  const void* security_attributes = nullptr;
-  /// Windows: the new event's security descriptor as SDDL text; see CreateOptions.
-  std::string_view security_descriptor;
+  /// Who may use the new event (POSIX: the mode of the small region that holds it).
+  SecurityOptions security;
 };
 
 /**
@@ -72,27 +61,25 @@ class Event {
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
   /// Takes over `other`'s event; `other` is left empty. Does not throw.
-  Event(Event&& other) noexcept
-      : object_(std::move(other.object_)),
-        name_(std::move(other.name_)),
-        created_(std::exchange(other.created_, false)) {}
-  /// Closes this event, then takes over `other`'s. Does not throw.
+  Event(Event&& other) noexcept = default;
+  /// Closes this event (as the destructor does), then takes over `other`'s. Does not throw.
   Event& operator=(Event&& other) noexcept {
-    if (this != &other) {
-      close();
+    if (this != &other) {  // member-wise, but a std::string is not safe to move into itself
       object_ = std::move(other.object_);
       name_ = std::move(other.name_);
-      created_ = std::exchange(other.created_, false);
     }
     return *this;
   }
-  /// Closes the event; see the class comment for what happens to the name. Does not throw.
-  ~Event() { close(); }
+  /// Closes the event; see the class comment for what happens to the name. Failures cannot be
+  /// reported here: call close() first to hear of them. Does not throw.
+  ~Event() = default;
 
   /// Creates a new event; fails with `std::errc::file_exists` if the name exists (never opens
   /// someone else's). Throws std::system_error.
   [[nodiscard]] static Event create(const Name& name, const EventOptions& options = {}) {
-    return acquire_or_throw("create event", name, detail::Disposition::create, options);
+    return detail::or_throw({"create event", name.utf8()}, [&](detail::Status& status) {
+      return acquire(name, detail::Disposition::create, options, status);
+    });
   }
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static Event create(const Name& name, std::error_code& ec) noexcept {
@@ -100,24 +87,30 @@ class Event {
   }
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static Event create(const Name& name, const EventOptions& options, std::error_code& ec) noexcept {
-    return acquire_or_report(name, detail::Disposition::create, options, ec);
+    return detail::or_report(
+        ec, [&](detail::Status& status) { return acquire(name, detail::Disposition::create, options, status); });
   }
 
   /// Opens an existing event; fails with `std::errc::no_such_file_or_directory` if there is
   /// none, and with a message saying so if the name belongs to another kind of object.
   /// Throws std::system_error.
   [[nodiscard]] static Event open(const Name& name) {
-    return acquire_or_throw("open event", name, detail::Disposition::open, {});
+    return detail::or_throw({"open event", name.utf8()}, [&](detail::Status& status) {
+      return acquire(name, detail::Disposition::open, {}, status);
+    });
   }
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static Event open(const Name& name, std::error_code& ec) noexcept {
-    return acquire_or_report(name, detail::Disposition::open, {}, ec);
+    return detail::or_report(
+        ec, [&](detail::Status& status) { return acquire(name, detail::Disposition::open, {}, status); });
   }
 
   /// Opens the event if it exists (keeping its creator's mode), else creates it; created()
   /// tells which. Throws std::system_error.
   [[nodiscard]] static Event open_or_create(const Name& name, const EventOptions& options = {}) {
-    return acquire_or_throw("open_or_create event", name, detail::Disposition::open_or_create, options);
+    return detail::or_throw({"open_or_create event", name.utf8()}, [&](detail::Status& status) {
+      return acquire(name, detail::Disposition::open_or_create, options, status);
+    });
   }
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static Event open_or_create(const Name& name, std::error_code& ec) noexcept {
@@ -126,65 +119,67 @@ class Event {
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static Event open_or_create(const Name& name, const EventOptions& options,
                                             std::error_code& ec) noexcept {
-    return acquire_or_report(name, detail::Disposition::open_or_create, options, ec);
+    return detail::or_report(ec, [&](detail::Status& status) {
+      return acquire(name, detail::Disposition::open_or_create, options, status);
+    });
   }
 
   /// POSIX: removes the name now (open events keep working); false if there was none.
   /// Windows: returns false. Throws std::system_error.
   static bool remove(const Name& name) {
-    detail::Status status;
-    const bool removed = remove(name, status);
-    if (status) detail::throw_error({"remove event", name.utf8()}, status);
-    return removed;
+    return detail::or_throw({"remove event", name.utf8()},
+                            [&](detail::Status& status) { return remove_name(name, status); });
   }
   /// As above; reports failure through `ec`. Does not throw.
   static bool remove(const Name& name, std::error_code& ec) noexcept {
-    detail::Status status;
-    const bool removed = remove(name, status);
-    ec = status.code;
-    return removed;
+    return detail::or_report(ec, [&](detail::Status& status) { return remove_name(name, status); });
   }
 
   /// Sets the event: wakes one waiter (auto_reset) or all (manual_reset). Throws std::system_error.
-  void notify() { throw_if(notify_status(), "notify event"); }
+  void notify() {
+    detail::or_throw({"notify event", name()}, [&](detail::Status& status) { notify(status); });
+  }
   /// As above; reports failure through `ec`. Does not throw.
-  void notify(std::error_code& ec) noexcept { ec = notify_status().code; }
+  void notify(std::error_code& ec) noexcept {
+    detail::or_report(ec, [&](detail::Status& status) { notify(status); });
+  }
 
   /// Clears the event. Throws std::system_error.
-  void reset() { throw_if(reset_status(), "reset event"); }
+  void reset() {
+    detail::or_throw({"reset event", name()}, [&](detail::Status& status) { reset(status); });
+  }
   /// As above; reports failure through `ec`. Does not throw.
-  void reset(std::error_code& ec) noexcept { ec = reset_status().code; }
+  void reset(std::error_code& ec) noexcept {
+    detail::or_report(ec, [&](detail::Status& status) { reset(status); });
+  }
 
   /// Waits until the event is set; an auto_reset event is cleared on the way out.
   /// Throws std::system_error.
   void wait() {
-    detail::Status status;
-    wait_ns(detail::wait_forever, status);
-    throw_if(status, "wait for event");
+    detail::or_throw({"wait for event", name()}, [&](detail::Status& status) {
+      static_cast<void>(wait_until((detail::WaitClock::time_point::max)(), status));
+    });
   }
   /// As above; reports failure through `ec`. Does not throw.
   void wait(std::error_code& ec) noexcept {
-    detail::Status status;
-    wait_ns(detail::wait_forever, status);
-    ec = status.code;
+    detail::or_report(ec, [&](detail::Status& status) {
+      static_cast<void>(wait_until((detail::WaitClock::time_point::max)(), status));
+    });
   }
 
   /// Waits at most `timeout`; true if the event was set (and, auto_reset, is now cleared),
   /// false on time-out. Throws std::system_error.
   template <class Rep, class Period>
   [[nodiscard]] bool wait_for(const std::chrono::duration<Rep, Period>& timeout) {
-    detail::Status status;
-    const bool set = wait_ns(detail::timeout_ns(timeout), status);
-    throw_if(status, "wait for event");
-    return set;
+    const auto deadline = deadline_after(timeout);
+    return detail::or_throw({"wait for event", name()},
+                            [&](detail::Status& status) { return wait_until(deadline, status); });
   }
   /// As above; reports failure through `ec` (and returns false). Does not throw.
   template <class Rep, class Period>
   [[nodiscard]] bool wait_for(const std::chrono::duration<Rep, Period>& timeout, std::error_code& ec) noexcept {
-    detail::Status status;
-    const bool set = wait_ns(detail::timeout_ns(timeout), status);
-    ec = status.code;
-    return set;
+    const auto deadline = deadline_after(timeout);
+    return detail::or_report(ec, [&](detail::Status& status) { return wait_until(deadline, status); });
   }
 
   /// wait_for(0): takes the event if it is set, never sleeps. Throws std::system_error.
@@ -194,49 +189,58 @@ class Event {
 
   /// The event's mode (for an opened event, its creator's choice). Does not throw.
   [[nodiscard]] EventMode mode() const noexcept {
-    return object_.manual_reset ? EventMode::manual_reset : EventMode::auto_reset;
+    return object_.manual_reset() ? EventMode::manual_reset : EventMode::auto_reset;
   }
   /// True if this Event created the OS object. Does not throw.
-  [[nodiscard]] bool created() const noexcept { return created_; }
+  [[nodiscard]] bool created() const noexcept { return object_.created(); }
   /// False for an empty (default-constructed, moved-from or closed) Event. Does not throw.
   [[nodiscard]] bool valid() const noexcept { return object_.valid(); }
-  /// The name as given to create/open. Does not throw.
-  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  /// The name as given to create/open; empty for an empty Event. Does not throw.
+  [[nodiscard]] const std::string& name() const noexcept { return valid() ? name_ : detail::empty_name(); }
 
-  /// Closes now, as the destructor would; the Event becomes empty. Does not throw.
-  void close() noexcept {
-    if (!object_.valid()) return;
-    detail::os::event_release(object_);
-    name_.clear();
-    created_ = false;
+  /**
+   * Closes now, as the destructor would, and reports what the destructor must swallow (POSIX:
+   * a creator's name that could not be removed). The Event is empty afterwards either way;
+   * closing an empty Event does nothing. Throws std::system_error.
+   */
+  void close() {
+    detail::close_or_throw("close event", [&](detail::Status& status) { return release(status); });
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  void close(std::error_code& ec) noexcept {
+    detail::or_report(ec, [&](detail::Status& status) { static_cast<void>(release(status)); });
   }
 
  private:
+  template <class Rep, class Period>
+  static detail::WaitClock::time_point deadline_after(const std::chrono::duration<Rep, Period>& timeout) noexcept {
+    return detail::steady_deadline(detail::timeout_ns(timeout), detail::WaitClock::now());
+  }
+
   bool usable(detail::Status& status) const noexcept {
-    if (object_.valid()) return true;
+    if (valid()) return true;
     status.set(std::errc::invalid_argument, "the Event is empty (default-constructed, moved from or closed)");
     return false;
   }
 
-  detail::Status notify_status() noexcept {
-    detail::Status status;
-    if (usable(status)) detail::os::event_notify(object_, status);
-    return status;
+  void notify(detail::Status& status) noexcept {
+    if (usable(status)) detail::os::event_notify(object_.ref(), status);
   }
-  detail::Status reset_status() noexcept {
-    detail::Status status;
+  void reset(detail::Status& status) noexcept {
     if (usable(status)) detail::os::event_reset(object_, status);
-    return status;
   }
-  bool wait_ns(std::int64_t timeout_ns, detail::Status& status) noexcept {
-    return usable(status) && detail::os::event_wait(object_, timeout_ns, status);
+  bool wait_until(detail::WaitClock::time_point deadline, detail::Status& status) noexcept {
+    return usable(status) && detail::os::event_wait(object_, deadline, status);
+  }
+  std::string release(detail::Status& status) noexcept {
+    if (!valid()) return {};
+    detail::os::event_close(object_, status);
+    std::string was = std::move(name_);
+    name_.clear();
+    return was;
   }
 
-  void throw_if(const detail::Status& status, const char* verb) const {
-    if (status) detail::throw_error({verb, name_}, status);
-  }
-
-  static bool remove(const Name& name, detail::Status& status) noexcept {
+  static bool remove_name(const Name& name, detail::Status& status) noexcept {
     detail::EventRequest request;
     request.name = detail::check_argument(name, status).parts;
     request.utf8_name = name.utf8();
@@ -245,48 +249,24 @@ class Event {
 
   static Event acquire(const Name& name, detail::Disposition disposition, const EventOptions& options,
                        detail::Status& status) noexcept {
-    const detail::NameCheck check = detail::check_argument(name, status);
-    if (status) return {};
-    if (!detail::check_security(options.security_attributes, options.security_descriptor, options.permissions,
-                                status)) {
-      return {};
-    }
-    Event event;
-    if (!detail::allocate_or_report(status, [&] { event.name_.assign(name.utf8()); })) return {};
     detail::EventRequest request;
-    request.name = check.parts;
+    request.name = detail::check_argument(name, status).parts;
+    request.security = detail::security_request(options.security);
+    if (status || !detail::check_security(request.security, status)) return {};
     request.utf8_name = name.utf8();
     request.disposition = disposition;
     request.manual_reset = options.mode == EventMode::manual_reset;
     request.initially_set = options.initially_set;
-    request.permissions = options.permissions;
     request.keep_name = options.keep_name;
-    request.security = options.security_attributes;
-    request.sddl = options.security_descriptor;
+    Event event;
+    if (!detail::allocate_or_report(status, [&] { event.name_.assign(name.utf8()); })) return {};
     event.object_ = detail::os::event_acquire(request, status);
     if (status) return {};
-    event.created_ = event.object_.created();
-    return event;
-  }
-
-  static Event acquire_or_throw(const char* verb, const Name& name, detail::Disposition disposition,
-                                const EventOptions& options) {
-    detail::Status status;
-    Event event = acquire(name, disposition, options, status);
-    if (status) detail::throw_error({verb, name.utf8()}, status);
-    return event;
-  }
-  static Event acquire_or_report(const Name& name, detail::Disposition disposition, const EventOptions& options,
-                                 std::error_code& ec) noexcept {
-    detail::Status status;
-    Event event = acquire(name, disposition, options, status);
-    ec = status.code;
     return event;
   }
 
   detail::os::EventObject object_;
   std::string name_;
-  bool created_ = false;
 };
 
 }  // namespace namedshm

@@ -11,22 +11,21 @@
 #ifndef NAMEDSHM_NAMEDSHM_HPP
 #define NAMEDSHM_NAMEDSHM_HPP
 
-#include <atomic>        // std::atomic, to accept lock-free atomics as shareable
 #include <cstddef>       // std::byte, std::size_t
-#include <cstdint>       // std::uint32_t, std::uintptr_t, PTRDIFF_MAX
+#include <cstdint>       // std::uint32_t, std::uintptr_t
 #include <new>           // std::launder
 #include <string>        // std::string, the region's name
 #include <string_view>   // std::string_view, std::wstring_view
 #include <system_error>  // std::error_code, std::system_error
-#include <type_traits>   // the shareability checks
-#include <utility>       // std::exchange
+#include <type_traits>   // std::conditional_t, std::enable_if_t
 
-#include "detail/backend.hpp"  // detail::os, the platform's backend
 #include "detail/bounds.hpp"   // detail::check_view
 #include "detail/config.hpp"   // NAMEDSHM_VERSION, NAMEDSHM_HAS_STD_SPAN, NAMEDSHM_ASSERT
-#include "detail/error.hpp"    // detail::Status, messages
+#include "detail/error.hpp"    // detail::Status, or_throw, or_report, messages
 #include "detail/name.hpp"     // detail::check_name
+#include "detail/region.hpp"   // detail::Region, the owned mapping
 #include "detail/request.hpp"  // detail::Request
+#include "shareable.hpp"       // enable_sharing, is_shareable_v
 
 #if NAMEDSHM_HAS_STD_SPAN
 #  include <ranges>  // std::ranges::enable_borrowed_range, so std::span converts from Span
@@ -59,14 +58,15 @@ static_assert(static_cast<int>(Backing::checked) == static_cast<int>(detail::Bac
                   static_cast<int>(Backing::sparse) == static_cast<int>(detail::BackingRequest::sparse),
               "Backing and detail::BackingRequest must list the same values in the same order");
 
-/// How to create an object; every field has a safe default.
-struct CreateOptions {
+/**
+ * Who may use an object that a call creates: one set of fields for regions, events and
+ * channels. Each platform reads its own fields and ignores the other's; every field has a safe
+ * default (only the creating user, on both platforms).
+ */
+struct SecurityOptions {
   /// POSIX: the mode of a new object, set with fchmod so that the umask cannot narrow it.
   /// The default 0600 lets only the creating user in. Ignored on Windows.
   std::uint32_t permissions = 0600;
-  /// POSIX: keep the name after the creating region is gone, until SharedRegion::remove().
-  /// Ignored on Windows, where the kernel destroys the object with its last handle.
-  bool keep_name = false;
   /// Windows: a `SECURITY_ATTRIBUTES*` for the new object; null gives the creator's default
   /// security and a handle that child processes do not inherit. Ignored on POSIX.
   const void* security_attributes = nullptr;
@@ -74,6 +74,15 @@ struct CreateOptions {
   /// `"D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GRGW;;;IU)"`; the handle is not inheritable. Use it or
   /// security_attributes, not both. Ignored on POSIX (use `permissions`).
   std::string_view security_descriptor;
+};
+
+/// How to create a region; every field has a safe default.
+struct CreateOptions {
+  /// Who may use the new object.
+  SecurityOptions security;
+  /// POSIX: keep the name after the creating region is gone, until SharedRegion::remove().
+  /// Ignored on Windows, where the kernel destroys the object with its last handle.
+  bool keep_name = false;
   /// POSIX: how the pages are backed; see Backing. Ignored on Windows.
   Backing backing = Backing::checked;
 };
@@ -130,58 +139,11 @@ inline NameCheck check_argument(const Name& name, Status& status) noexcept {
   return check;
 }
 
-/// The checks on the security fields every creating call shares. Does not throw.
-inline bool check_security(const void* attributes, std::string_view sddl, std::uint32_t permissions,
-                           Status& status) noexcept {
-  if (attributes != nullptr && !sddl.empty()) {
-    status.set(std::errc::invalid_argument, "give security_attributes or security_descriptor, not both");
-    return false;
-  }
-  if (permissions > 0777U) {
-    status.set(std::errc::invalid_argument, "the permissions are not within 0777");
-    return false;
-  }
-  return true;
+/// SecurityOptions as the backends take them. Does not throw.
+inline SecurityRequest security_request(const SecurityOptions& options) noexcept {
+  return {options.permissions, options.security_attributes, options.security_descriptor};
 }
 }  // namespace detail
-
-/// Opt-in for a standard-layout, trivially destructible struct that is not trivially copyable
-/// only because it has lock-free `std::atomic` members. Specialise it as `std::true_type` to
-/// promise that every member is trivially copyable or an always-lock-free atomic.
-template <class T>
-struct enable_sharing : std::false_type {};
-
-namespace detail {
-template <class T>
-struct atomic_value {
-  static constexpr bool is_atomic = false;
-};
-template <class U>
-struct atomic_value<std::atomic<U>> {
-  static constexpr bool is_atomic = true;
-  static constexpr bool always_lock_free = std::atomic<U>::is_always_lock_free;
-};
-}  // namespace detail
-
-namespace detail {
-template <class Element>
-constexpr bool is_shareable_element() noexcept {
-  // Each branch names std::atomic<...> only for atomics, so any Element can be asked about.
-  if constexpr (atomic_value<Element>::is_atomic) {
-    return atomic_value<Element>::always_lock_free;
-  } else if constexpr (enable_sharing<Element>::value) {
-    return std::is_standard_layout_v<Element> && std::is_trivially_destructible_v<Element>;
-  } else {
-    return std::is_trivially_copyable_v<Element>;
-  }
-}
-}  // namespace detail
-
-/// True for types whose objects can live in memory that other processes map: trivially
-/// copyable types, always-lock-free `std::atomic`s, arrays of these, and opted-in structs.
-template <class T>
-inline constexpr bool is_shareable_v =
-    !std::is_reference_v<T> && detail::is_shareable_element<std::remove_cv_t<std::remove_all_extents_t<T>>>();
 
 /**
  * A contiguous run of `T` inside a region: pointer plus count, like C++20 std::span. Under
@@ -257,7 +219,7 @@ class BasicRegion {
 
  public:
   /// `HANDLE` of the section (Windows) or the descriptor (POSIX).
-  using native_handle_type = detail::os::native_handle_type;
+  using native_handle_type = detail::Region::native_handle_type;
   /// `std::byte` for SharedRegion, `const std::byte` for ReadOnlyRegion.
   using byte_type = element<std::byte>;
 
@@ -266,22 +228,13 @@ class BasicRegion {
   BasicRegion(const BasicRegion&) = delete;
   BasicRegion& operator=(const BasicRegion&) = delete;
   /// Takes over `other`'s object; `other` is left empty. Does not throw.
-  BasicRegion(BasicRegion&& other) noexcept
-      : mapping_(std::exchange(other.mapping_, {})),
-        name_(std::move(other.name_)),
-        removes_name_(std::exchange(other.removes_name_, false)) {}
-  /// Releases this region's object, then takes over `other`'s. Does not throw.
-  BasicRegion& operator=(BasicRegion&& other) noexcept {
-    if (this != &other) {
-      close();
-      mapping_ = std::exchange(other.mapping_, {});
-      name_ = std::move(other.name_);
-      removes_name_ = std::exchange(other.removes_name_, false);
-    }
-    return *this;
-  }
-  /// Unmaps and closes; see the class comment for what happens to the name. Does not throw.
-  ~BasicRegion() { close(); }
+  BasicRegion(BasicRegion&& other) noexcept = default;
+  /// Releases this region's object (as the destructor does), then takes over `other`'s.
+  /// Does not throw.
+  BasicRegion& operator=(BasicRegion&& other) noexcept = default;
+  /// Unmaps and closes; see the class comment for what happens to the name. Failures cannot be
+  /// reported here: call close() first to hear of them. Does not throw.
+  ~BasicRegion() = default;
 
   /**
    * Creates a new object of `size` bytes, zero-filled, and maps it read-write. Fails with
@@ -289,9 +242,9 @@ class BasicRegion {
    * Throws std::system_error.
    */
   [[nodiscard]] static BasicRegion create(const Name& name, std::size_t size, const CreateOptions& options = {}) {
-    detail::Status status;
-    const auto request = creation_request(detail::Disposition::create, size, options);
-    return throw_on_failure({"create", name.utf8(), size}, acquire(name, request, options.keep_name, status), status);
+    return detail::or_throw({"create", name.utf8(), size}, [&](detail::Status& status) {
+      return acquire(name, creation_request(detail::Disposition::create, size, options), status);
+    });
   }
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static BasicRegion create(const Name& name, std::size_t size, std::error_code& ec) noexcept {
@@ -300,9 +253,9 @@ class BasicRegion {
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static BasicRegion create(const Name& name, std::size_t size, const CreateOptions& options,
                                           std::error_code& ec) noexcept {
-    detail::Status status;
-    const auto request = creation_request(detail::Disposition::create, size, options);
-    return report(acquire(name, request, options.keep_name, status), status, ec);
+    return detail::or_report(ec, [&](detail::Status& status) {
+      return acquire(name, creation_request(detail::Disposition::create, size, options), status);
+    });
   }
 
   /**
@@ -312,13 +265,12 @@ class BasicRegion {
    */
   [[nodiscard]] static BasicRegion open(const Name& name) {
     constexpr const char* verb = A == Access::read_write ? "open" : "open read-only";
-    detail::Status status;
-    return throw_on_failure({verb, name.utf8()}, acquire(name, open_request(), false, status), status);
+    return detail::or_throw({verb, name.utf8()},
+                            [&](detail::Status& status) { return acquire(name, open_request(), status); });
   }
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static BasicRegion open(const Name& name, std::error_code& ec) noexcept {
-    detail::Status status;
-    return report(acquire(name, open_request(), false, status), status, ec);
+    return detail::or_report(ec, [&](detail::Status& status) { return acquire(name, open_request(), status); });
   }
 
   /**
@@ -328,10 +280,9 @@ class BasicRegion {
    */
   [[nodiscard]] static BasicRegion open_or_create(const Name& name, std::size_t size,
                                                   const CreateOptions& options = {}) {
-    detail::Status status;
-    const auto request = creation_request(detail::Disposition::open_or_create, size, options);
-    return throw_on_failure({"open_or_create", name.utf8(), size}, acquire(name, request, options.keep_name, status),
-                            status);
+    return detail::or_throw({"open_or_create", name.utf8(), size}, [&](detail::Status& status) {
+      return acquire(name, creation_request(detail::Disposition::open_or_create, size, options), status);
+    });
   }
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static BasicRegion open_or_create(const Name& name, std::size_t size, std::error_code& ec) noexcept {
@@ -340,9 +291,9 @@ class BasicRegion {
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] static BasicRegion open_or_create(const Name& name, std::size_t size, const CreateOptions& options,
                                                   std::error_code& ec) noexcept {
-    detail::Status status;
-    const auto request = creation_request(detail::Disposition::open_or_create, size, options);
-    return report(acquire(name, request, options.keep_name, status), status, ec);
+    return detail::or_report(ec, [&](detail::Status& status) {
+      return acquire(name, creation_request(detail::Disposition::open_or_create, size, options), status);
+    });
   }
 
   /**
@@ -351,28 +302,13 @@ class BasicRegion {
    * Throws std::system_error.
    */
   static bool remove(const Name& name) {
-    detail::Status status;
-    const bool removed = remove(name, status);
-    if (status) detail::throw_error({"remove", name.utf8()}, status);
-    return removed;
+    return detail::or_throw({"remove", name.utf8()}, [&](detail::Status& status) { return remove_name(name, status); });
   }
   /// As above; reports failure through `ec`. Does not throw.
   static bool remove(const Name& name, std::error_code& ec) noexcept {
-    detail::Status status;
-    return report(remove(name, status), status, ec);
+    return detail::or_report(ec, [&](detail::Status& status) { return remove_name(name, status); });
   }
 
- private:
-  static bool remove(const Name& name, detail::Status& status) noexcept {
-    const detail::NameCheck check = checked_name(name, status);
-    return !status && detail::os::remove(check.parts, status);
-  }
-  static bool remove_if_stale(const Name& name, detail::Status& status) noexcept {
-    const detail::NameCheck check = checked_name(name, status);
-    return !status && detail::os::remove_if_stale(check.parts, status);
-  }
-
- public:
   /**
    * POSIX: removes the name only if no live namedshm process has its object open (each holds
    * a shared flock on it), e.g. after a crash left it behind; returns true if it removed it.
@@ -380,35 +316,32 @@ class BasicRegion {
    * as nothing outlives its last handle there. Throws std::system_error.
    */
   static bool remove_if_stale(const Name& name) {
-    detail::Status status;
-    const bool removed = remove_if_stale(name, status);
-    if (status) detail::throw_error({"remove_if_stale", name.utf8()}, status);
-    return removed;
+    return detail::or_throw({"remove_if_stale", name.utf8()},
+                            [&](detail::Status& status) { return remove_stale_name(name, status); });
   }
   /// As above; reports failure through `ec`. Does not throw.
   static bool remove_if_stale(const Name& name, std::error_code& ec) noexcept {
-    detail::Status status;
-    return report(remove_if_stale(name, status), status, ec);
+    return detail::or_report(ec, [&](detail::Status& status) { return remove_stale_name(name, status); });
   }
 
   /// True if the region owns an object. Does not throw.
-  [[nodiscard]] bool valid() const noexcept { return mapping_.address != nullptr; }
+  [[nodiscard]] bool valid() const noexcept { return region_.valid(); }
   /// Same as valid(). Does not throw.
   explicit operator bool() const noexcept { return valid(); }
   /// The name as given (UTF-8); empty for an empty region. Does not throw.
-  [[nodiscard]] const std::string& name() const noexcept { return name_; }
+  [[nodiscard]] const std::string& name() const noexcept { return region_.name(); }
   /// Bytes mapped: all of the object. 0 for an empty region. Does not throw.
-  [[nodiscard]] std::size_t size() const noexcept { return mapping_.size; }
+  [[nodiscard]] std::size_t size() const noexcept { return region_.size(); }
   /// True if this region created the object, false if it opened an existing one. Does not throw.
-  [[nodiscard]] bool created() const noexcept { return mapping_.created; }
+  [[nodiscard]] bool created() const noexcept { return region_.created(); }
   /// Read-write or read-only, fixed by the type. Does not throw.
   [[nodiscard]] static constexpr Access access() noexcept { return A; }
   /// The first byte of the view (page-aligned); null for an empty region. Does not throw.
-  [[nodiscard]] byte_type* data() const noexcept { return static_cast<byte_type*>(mapping_.address); }
+  [[nodiscard]] byte_type* data() const noexcept { return region_.data(); }
   /// All mapped bytes. Does not throw.
   [[nodiscard]] Span<byte_type> bytes() const noexcept { return {data(), size()}; }
   /// The section HANDLE (Windows) or descriptor (POSIX), still owned by the region. Does not throw.
-  [[nodiscard]] native_handle_type native_handle() const noexcept { return mapping_.handle; }
+  [[nodiscard]] native_handle_type native_handle() const noexcept { return region_.native_handle(); }
 
   /**
    * The `T` at byte `offset`: `T&` in a SharedRegion, `const T&` in a ReadOnlyRegion. `T`
@@ -435,51 +368,36 @@ class BasicRegion {
   [[nodiscard]] Span<element<T>> array(std::size_t offset, std::size_t count) const {
     detail::Status status;
     element<T>* first = locate<T>(offset, count, status);
-    if (status) detail::throw_view_error({name_, offset, count, sizeof(T), size()}, status);
+    if (status) detail::throw_view_error({name(), offset, count, sizeof(T), size()}, status);
     return {first, count};
   }
   /// As above; returns an empty Span and sets `ec` on failure. Does not throw.
   template <class T>
   [[nodiscard]] Span<element<T>> array(std::size_t offset, std::size_t count, std::error_code& ec) const noexcept {
-    detail::Status status;
-    element<T>* first = report(locate<T>(offset, count, status), status, ec);
+    element<T>* first = detail::or_report(ec, [&](detail::Status& status) { return locate<T>(offset, count, status); });
     return {first, first != nullptr ? count : 0};
   }
 
-  /// Unmaps and closes now, as the destructor would; the region becomes empty. Does not throw.
-  void close() noexcept {
-    if (mapping_.handle == detail::os::invalid_handle) return;
-    const detail::NameCheck check = detail::check_name(name_);
-    detail::os::release(mapping_, removes_name_ ? &check.parts : nullptr);
-    name_.clear();
-    removes_name_ = false;
+  /**
+   * Unmaps and closes now, as the destructor would, and reports what the destructor must
+   * swallow: on POSIX, a creator's name that could not be removed (it is left in /dev/shm),
+   * a failed munmap or close. The region is empty afterwards either way; closing an empty
+   * region does nothing. Throws std::system_error.
+   */
+  void close() {
+    detail::close_or_throw("close", [&](detail::Status& status) { return region_.close(status); });
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  void close(std::error_code& ec) noexcept {
+    detail::or_report(ec, [&](detail::Status& status) { static_cast<void>(region_.close(status)); });
   }
 
  private:
-  template <class T>
-  static constexpr void require_shareable() noexcept {
-    using Element = std::remove_cv_t<std::remove_all_extents_t<T>>;
-    static_assert(!std::is_reference_v<T>, "namedshm: view a type, not a reference");
-    if constexpr (detail::atomic_value<Element>::is_atomic) {
-      static_assert(detail::atomic_value<Element>::always_lock_free,
-                    "namedshm: this std::atomic is not always lock-free: it would use a lock private "
-                    "to one process and could not synchronise two");
-    } else if constexpr (enable_sharing<Element>::value) {
-      static_assert(std::is_standard_layout_v<Element> && std::is_trivially_destructible_v<Element>,
-                    "namedshm: enable_sharing<T> needs a standard-layout, trivially destructible T");
-    } else {
-      static_assert(std::is_trivially_copyable_v<Element>,
-                    "namedshm: T must be trivially copyable to live in shared memory (another process "
-                    "cannot use its pointers, heap or vtable); for a struct with lock-free std::atomic "
-                    "members, specialise namedshm::enable_sharing<T>");
-    }
-  }
-
   /// The checks behind object() and array(): null and `status` set on failure.
   template <class T>
   element<T>* locate(std::size_t offset, std::size_t count, detail::Status& status) const noexcept {
-    require_shareable<T>();
-    const auto base = reinterpret_cast<std::uintptr_t>(mapping_.address);
+    detail::require_shareable<T>();
+    const auto base = reinterpret_cast<std::uintptr_t>(data());
     const detail::ViewCheck check = detail::check_view({base, size(), offset, count, sizeof(T), alignof(T)});
     if (!check.ok()) {
       status.set(check.error, check.rule);
@@ -487,19 +405,6 @@ class BasicRegion {
     }
     byte_type* first = data() + offset;
     return std::launder(reinterpret_cast<element<T>*>(first));
-  }
-
-  /// Hands `result` back, first copying the outcome into the caller's error_code.
-  template <class Result>
-  static Result report(Result&& result, const detail::Status& status, std::error_code& ec) noexcept {
-    ec = status.code;
-    return std::forward<Result>(result);
-  }
-
-  static BasicRegion throw_on_failure(const detail::OperationText& what, BasicRegion&& region,
-                                      const detail::Status& status) {
-    if (status) detail::throw_error(what, status);
-    return std::move(region);
   }
 
   static detail::Request open_request() noexcept {
@@ -515,42 +420,30 @@ class BasicRegion {
     detail::Request request;
     request.disposition = disposition;
     request.size = size;
-    request.permissions = options.permissions;
-    request.security = options.security_attributes;
-    request.sddl = options.security_descriptor;
+    request.security = detail::security_request(options.security);
     request.backing = static_cast<detail::BackingRequest>(options.backing);
+    request.keep_name = options.keep_name;
     return request;
   }
 
-  static detail::NameCheck checked_name(const Name& name, detail::Status& status) noexcept {
-    return detail::check_argument(name, status);
-  }
-
-  static BasicRegion acquire(const Name& name, detail::Request request, bool keep_name,
-                             detail::Status& status) noexcept {
-    const detail::NameCheck check = checked_name(name, status);
+  static BasicRegion acquire(const Name& name, detail::Request request, detail::Status& status) noexcept {
+    request.name = detail::check_argument(name, status).parts;
     if (status) return {};
-    if (request.disposition != detail::Disposition::open && request.size == 0) {
-      status.set(std::errc::invalid_argument, "the size is 0");
-      return {};
-    }
-    if (request.size > static_cast<std::uint64_t>(PTRDIFF_MAX)) {  // no process could map it
-      status.set(std::errc::file_too_large, "the size is larger than the address space");
-      return {};
-    }
-    if (!detail::check_security(request.security, request.sddl, request.permissions, status)) return {};
     BasicRegion region;
-    if (!detail::allocate_or_report(status, [&] { region.name_.assign(name.utf8()); })) return {};
-    request.name = check.parts;
-    region.mapping_ = detail::os::acquire(request, status);
-    if (status) return {};
-    region.removes_name_ = region.mapping_.created && detail::os::names_outlive_handles && !keep_name;
+    region.region_ = detail::Region::acquire(name.utf8(), request, status);
     return region;
   }
 
-  detail::os::Mapping mapping_;
-  std::string name_;
-  bool removes_name_ = false;
+  static bool remove_name(const Name& name, detail::Status& status) noexcept {
+    const detail::NameCheck check = detail::check_argument(name, status);
+    return !status && detail::os::remove(check.parts, status);
+  }
+  static bool remove_stale_name(const Name& name, detail::Status& status) noexcept {
+    const detail::NameCheck check = detail::check_argument(name, status);
+    return !status && detail::os::remove_if_stale(check.parts, status);
+  }
+
+  detail::Region region_;
 };
 
 /// A read-write region: creates, opens or open-or-creates; views are mutable.

@@ -20,7 +20,7 @@
 #include <type_traits>  // the checks on T, enable_sharing
 
 #include "detail/spin.hpp"  // cpu_relax
-#include "namedshm.hpp"     // enable_sharing
+#include "shareable.hpp"    // enable_sharing
 
 namespace namedshm {
 

@@ -23,6 +23,8 @@
 
 #include "channel_layout.hpp"  // Header, Role, SlotState
 #include "error.hpp"           // Status
+#include "posix.hpp"           // native::fcntl_lock
+#include "system.hpp"          // NAMEDSHM_SYSTEM
 
 #if !defined(F_OFD_SETLK)
 #  error "namedshm/channel.hpp needs open file description locks (F_OFD_SETLK: Linux 3.15 or later)"
@@ -45,7 +47,7 @@ class Presence {
     struct flock lock = byte_of(role, F_WRLCK);
     int result = 0;
     do {
-      result = ::fcntl(fd, F_OFD_SETLK, &lock);
+      result = NAMEDSHM_SYSTEM(fcntl_lock)(fd, F_OFD_SETLK, &lock);
     } while (result == -1 && errno == EINTR);
     if (result == -1) {
       if (errno == EAGAIN || errno == EACCES) {
@@ -65,7 +67,7 @@ class Presence {
   void detach(handle_type fd, Header& header, Role role) noexcept {
     header.state[index(role)].store(slot_closed, std::memory_order_seq_cst);
     struct flock lock = byte_of(role, F_UNLCK);
-    ::fcntl(fd, F_OFD_SETLK, &lock);  // closing the descriptor would release it as well
+    NAMEDSHM_SYSTEM(fcntl_lock)(fd, F_OFD_SETLK, &lock);  // closing the descriptor would release it as well
   }
 
   /// The peer's status. `ask_os`: also ask the kernel whether an `attached` peer still lives
@@ -77,7 +79,8 @@ class Presence {
     if (state == slot_closed) return PeerStatus::closed;
     if (!ask_os) return PeerStatus::attached;
     struct flock probe = byte_of(other, F_WRLCK);
-    if (::fcntl(fd, F_OFD_GETLK, &probe) == -1) return PeerStatus::attached;  // cannot tell: keep waiting
+    if (NAMEDSHM_SYSTEM(fcntl_lock)(fd, F_OFD_GETLK, &probe) == -1)
+      return PeerStatus::attached;  // cannot tell: keep waiting
     if (probe.l_type != F_UNLCK) return PeerStatus::attached;
     // Nobody holds the byte. A clean close marks the slot before it unlocks, so read it again.
     const std::uint32_t again = header.state[index(other)].load(std::memory_order_seq_cst);

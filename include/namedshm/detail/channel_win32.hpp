@@ -20,7 +20,6 @@
 #include "win32.hpp"  // <windows.h>, included the way namedshm does it: first
 
 #include <cstdint>  // std::uint64_t
-#include <utility>  // std::exchange
 
 #include "channel_layout.hpp"  // Header, Role, SlotState
 #include "error.hpp"           // Status
@@ -35,28 +34,15 @@ class Presence {
  public:
   using handle_type = void*;  // the section HANDLE; unused here
 
-  Presence() noexcept = default;
-  Presence(const Presence&) = delete;
-  Presence& operator=(const Presence&) = delete;
-  Presence(Presence&& other) noexcept
-      : process_(std::exchange(other.process_, nullptr)),
-        process_owner_(std::exchange(other.process_owner_, 0)),
-        reused_(std::exchange(other.reused_, false)) {}
-  Presence& operator=(Presence&& other) noexcept {
-    if (this != &other) {
-      forget();
-      process_ = std::exchange(other.process_, nullptr);
-      process_owner_ = std::exchange(other.process_owner_, 0);
-      reused_ = std::exchange(other.reused_, false);
-    }
-    return *this;
-  }
-  ~Presence() { forget(); }
-
   /// Takes this endpoint's slot. Fails with errc::device_or_resource_busy if a live endpoint
   /// of the same role holds it.
   bool attach(handle_type /*section*/, Header& header, Role role, Status& status) noexcept {
-    const std::uint64_t self = owner_of(::GetCurrentProcess(), ::GetCurrentProcessId());
+    std::uint64_t self = 0;
+    if (!owner_of(::GetCurrentProcess(), ::GetCurrentProcessId(), self)) {
+      // Without it, a peer would take this endpoint for a dead one whose id was reused.
+      os::fail_with_last_error(status, "cannot read this process's creation time (GetProcessTimes)");
+      return false;
+    }
     auto& owner = header.owner[index(role)];
     std::uint64_t current = owner.load(std::memory_order_seq_cst);
     for (;;) {
@@ -99,13 +85,16 @@ class Presence {
  private:
   static int index(Role role) noexcept { return static_cast<int>(role); }
 
-  static std::uint64_t owner_of(HANDLE process, DWORD id) noexcept {
+  /// The owner word of `process`, whose id is `id`: false if the kernel does not tell its
+  /// creation time.
+  static bool owner_of(HANDLE process, DWORD id, std::uint64_t& owner) noexcept {
     FILETIME created{};
     FILETIME exited{};
     FILETIME kernel{};
     FILETIME user{};
-    if (!::GetProcessTimes(process, &created, &exited, &kernel, &user)) created.dwLowDateTime = 0;
-    return (static_cast<std::uint64_t>(id) << 32U) | created.dwLowDateTime;
+    if (!NAMEDSHM_SYSTEM(GetProcessTimes)(process, &created, &exited, &kernel, &user)) return false;
+    owner = (static_cast<std::uint64_t>(id) << 32U) | created.dwLowDateTime;
+    return true;
   }
 
   /// True unless the kernel says that the process recorded in `owner` has ended.
@@ -113,26 +102,31 @@ class Presence {
     if (owner != process_owner_) {
       forget();
       const auto id = static_cast<DWORD>(owner >> 32U);
-      process_ = ::OpenProcess(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, id);
-      if (process_ == nullptr) {
+      process_.reset(NAMEDSHM_SYSTEM(OpenProcess)(SYNCHRONIZE | PROCESS_QUERY_LIMITED_INFORMATION, FALSE, id));
+      if (!process_) {
         // ERROR_INVALID_PARAMETER: no process has this id any more. Anything else (access
         // denied: another user's process) cannot prove a death, so the peer counts as alive.
         return ::GetLastError() != ERROR_INVALID_PARAMETER;
       }
+      std::uint64_t actual = 0;
+      if (!owner_of(process_.get(), id, actual)) {
+        forget();  // cannot tell: ask again next time
+        return true;
+      }
       process_owner_ = owner;
-      reused_ = owner_of(process_, id) != owner;  // the id now belongs to another process
+      reused_ = actual != owner;  // the id now belongs to another process
     }
-    return !reused_ && ::WaitForSingleObject(process_, 0) == WAIT_TIMEOUT;
+    // Only a signalled process has ended; a wait that fails proves nothing.
+    return !reused_ && NAMEDSHM_SYSTEM(WaitForSingleObject)(process_.get(), 0) != WAIT_OBJECT_0;
   }
 
   void forget() noexcept {
-    if (process_ != nullptr) ::CloseHandle(process_);
-    process_ = nullptr;
+    process_.reset();
     process_owner_ = 0;
     reused_ = false;
   }
 
-  HANDLE process_ = nullptr;         ///< the process last asked about, or null
+  os::Handle process_;               ///< the process last asked about, or none
   std::uint64_t process_owner_ = 0;  ///< the owner word that process_ belongs to
   bool reused_ = false;              ///< process_ has the owner's id but not its creation time
 };

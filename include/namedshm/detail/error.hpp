@@ -10,6 +10,7 @@
 #include <string>        // std::string, the message of a thrown error
 #include <string_view>   // std::string_view
 #include <system_error>  // std::error_code, std::system_error, std::errc
+#include <type_traits>   // std::is_void_v
 
 #include "config.hpp"  // NAMEDSHM_EXCEPTIONS
 
@@ -45,6 +46,12 @@ struct Status {
     detail = why;
   }
 };
+
+/// Records the OS error `error` of one step of a release (0: it went well), unless an earlier
+/// step already failed: the first failure is the one reported. Does not throw.
+inline void note_close_error(int error, const char* why, Status& status) noexcept {
+  if (error != 0 && !status) status.set_system(error, why);
+}
 
 /// The default NAMEDSHM_THROW_HANDLER: `what()` and a new line on stderr, flushed, since
 /// std::terminate() flushes nothing and stderr may be a buffered file. Does not throw.
@@ -132,6 +139,48 @@ inline std::string describe(const OperationText& what, const Status& status) {
 /// Throws the std::system_error that the throwing overloads promise.
 [[noreturn]] inline void throw_error(const OperationText& what, const Status& status) {
   throw_or_terminate(std::system_error(status.code, describe(what, status)));
+}
+
+/**
+ * The one way a throwing overload reports: runs `operation(status)` and throws (or, without
+ * exceptions, hands to NAMEDSHM_THROW_HANDLER) the error it recorded, described by `what`;
+ * else returns its result.
+ */
+template <class Operation>
+auto or_throw(const OperationText& what, Operation&& operation) {
+  Status status;
+  if constexpr (std::is_void_v<decltype(operation(status))>) {
+    operation(status);
+    if (status) throw_error(what, status);
+  } else {
+    auto result = operation(status);
+    if (status) throw_error(what, status);
+    return result;
+  }
+}
+
+/// The one way a noexcept overload reports: runs `operation(status)`, copies the outcome into
+/// `ec` (cleared on success) and returns the result. Does not throw.
+template <class Operation>
+auto or_report(std::error_code& ec, Operation&& operation) noexcept {
+  Status status;
+  if constexpr (std::is_void_v<decltype(operation(status))>) {
+    operation(status);
+    ec = status.code;
+  } else {
+    auto result = operation(status);
+    ec = status.code;
+    return result;
+  }
+}
+
+/// The throwing close() of every class: `close(status)` releases the object and returns the
+/// name it had, which the message of a failure names (the object has none any more).
+template <class Close>
+void close_or_throw(const char* verb, Close&& close) {
+  Status status;
+  const std::string name = close(status);
+  if (status) throw_error({verb, name}, status);
 }
 
 /// Where a typed view was asked for, for the message of a failed view.

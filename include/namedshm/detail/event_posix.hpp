@@ -3,22 +3,21 @@
 #ifndef NAMEDSHM_DETAIL_EVENT_POSIX_HPP
 #define NAMEDSHM_DETAIL_EVENT_POSIX_HPP
 
-#include <linux/futex.h>  // FUTEX_WAIT_BITSET, FUTEX_WAKE, FUTEX_BITSET_MATCH_ANY
-#include <sys/syscall.h>  // SYS_futex
-#include <time.h>         // clock_gettime, CLOCK_MONOTONIC, timespec
-#include <unistd.h>       // syscall
+#include <linux/futex.h>  // FUTEX_WAIT, FUTEX_WAKE
+#include <time.h>         // timespec
 
-#include <atomic>        // std::atomic, the futex word and the waiter count
-#include <cerrno>        // errno, EAGAIN, EINTR, ETIMEDOUT
-#include <chrono>        // the bounded wait for a creator to finish
-#include <climits>       // INT_MAX, wake every waiter
-#include <cstdint>       // std::uint32_t, std::int64_t
-#include <system_error>  // std::error_code, std::errc
-#include <thread>        // std::this_thread::sleep_for while a creator finishes
-#include <utility>       // std::exchange, std::move
+#include <atomic>   // std::atomic, the futex word and the waiter count
+#include <cerrno>   // errno, EAGAIN, EINTR, ETIMEDOUT
+#include <chrono>   // the remaining time of a wait
+#include <climits>  // INT_MAX, wake every waiter
+#include <cstdint>  // std::uint32_t
+#include <new>      // std::launder
+#include <utility>  // std::move
 
-#include "../namedshm.hpp"    // SharedRegion, enable_sharing
-#include "event_request.hpp"  // EventRequest
+#include "creator_wait.hpp"   // wait_for_creator
+#include "event_request.hpp"  // EventRequest, WaitClock
+#include "region.hpp"         // Region
+#include "system.hpp"         // NAMEDSHM_SYSTEM
 
 namespace namedshm::detail::os {
 
@@ -33,188 +32,148 @@ struct EventState {
   std::atomic<std::uint32_t> waiters;    ///< waiters that may sleep in the kernel; only ever too high
 };
 
-}  // namespace namedshm::detail::os
-
-template <>
-struct namedshm::enable_sharing<namedshm::detail::os::EventState> : std::true_type {};
-
-namespace namedshm::detail::os {
-
 static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t) &&
                   std::atomic<std::uint32_t>::is_always_lock_free,
               "the kernel reads the futex word as a plain 32-bit integer");
 
-/// An open event: the region that holds its state. Move-only; a moved-from one is empty.
-struct EventObject {
-  SharedRegion region;
+/// What notifying an event needs, and stays valid while the event is open, wherever the
+/// EventObject is moved: the state lives in the mapping.
+struct EventRef {
   EventState* state = nullptr;
   bool manual_reset = false;
-
-  EventObject() noexcept = default;
-  EventObject(const EventObject&) = delete;
-  EventObject& operator=(const EventObject&) = delete;
-  EventObject(EventObject&& other) noexcept
-      : region(std::move(other.region)), state(std::exchange(other.state, nullptr)), manual_reset(other.manual_reset) {}
-  EventObject& operator=(EventObject&& other) noexcept {
-    region = std::move(other.region);
-    state = std::exchange(other.state, nullptr);
-    manual_reset = other.manual_reset;
-    return *this;
-  }
-  ~EventObject() = default;
-
-  bool valid() const noexcept { return state != nullptr; }
-  bool created() const noexcept { return region.created(); }
 };
 
-/// How long an opener waits for a creator that has made the region but not yet marked it as
-/// an event: the same bound as a region's wait for its size.
-inline constexpr std::chrono::milliseconds event_setup_wait{1000};
+/// An open event: the region that holds its state. Its moves are its region's.
+class EventObject {
+ public:
+  EventObject() noexcept = default;
+  EventObject(Region region, bool manual_reset) noexcept : region_(std::move(region)), manual_reset_(manual_reset) {}
 
-inline long futex_call(std::atomic<std::uint32_t>& word, int operation, std::uint32_t value,
-                       const timespec* deadline) noexcept {
-  // Not FUTEX_PRIVATE_FLAG: the waiters and wakers are other processes.
-  return ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), operation, value, deadline, nullptr,
-                   FUTEX_BITSET_MATCH_ANY);
-}
+  [[nodiscard]] bool valid() const noexcept { return region_.valid(); }
+  [[nodiscard]] bool created() const noexcept { return region_.created(); }
+  [[nodiscard]] bool manual_reset() const noexcept { return manual_reset_; }
+  [[nodiscard]] EventState& state() const noexcept {
+    return *std::launder(reinterpret_cast<EventState*>(region_.data()));
+  }
+  [[nodiscard]] EventRef ref() const noexcept { return {valid() ? &state() : nullptr, manual_reset_}; }
+  [[nodiscard]] Region& region() noexcept { return region_; }
+  [[nodiscard]] const Region& region() const noexcept { return region_; }
 
-inline void futex_wake(std::atomic<std::uint32_t>& word, int count) noexcept {
-  futex_call(word, FUTEX_WAKE, static_cast<std::uint32_t>(count), nullptr);
-}
+ private:
+  Region region_;
+  bool manual_reset_ = false;
+};
 
-/// Sleeps while `word` is `expected`, until `deadline` on CLOCK_MONOTONIC (null: no deadline).
-/// Returns 0 when woken or when the word had already changed, else the errno (ETIMEDOUT, ...).
-inline int futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, const timespec* deadline) noexcept {
-  // FUTEX_WAIT_BITSET takes an absolute deadline, so a wait interrupted by a signal resumes
-  // with the same one instead of starting its timeout again.
-  if (futex_call(word, FUTEX_WAIT_BITSET, expected, deadline) == 0) return 0;
+/// Sleeps while `word` is `expected`, at most `timeout` (null: no limit). Returns 0 when woken
+/// or when the word had already changed, else the errno (ETIMEDOUT, ...).
+inline int futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, const timespec* timeout) noexcept {
+  if (NAMEDSHM_SYSTEM(futex)(reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT, expected, timeout) == 0) return 0;
   return errno == EAGAIN || errno == EINTR ? 0 : errno;
 }
 
-/// The deadline `timeout_ns` from now; false if it is too far away to express (wait forever).
-inline bool deadline_after(std::int64_t timeout_ns, timespec& deadline) noexcept {
-  ::clock_gettime(CLOCK_MONOTONIC, &deadline);
-  constexpr std::int64_t billion = 1'000'000'000;
-  const std::int64_t seconds = timeout_ns / billion;
-  if (seconds > INT64_MAX / 2 - static_cast<std::int64_t>(deadline.tv_sec)) return false;
-  deadline.tv_sec += static_cast<time_t>(seconds);
-  deadline.tv_nsec += static_cast<long>(timeout_ns % billion);
-  if (deadline.tv_nsec >= billion) {
-    deadline.tv_nsec -= billion;
-    ++deadline.tv_sec;
+/// Whether the creator has published an event's state: waits for it, and checks that it is one.
+inline bool is_event(const EventObject& event, Status& status) noexcept {
+  if (event.region().size() < sizeof(EventState)) {
+    status.set(std::errc::invalid_argument, "the name belongs to a shared memory region that is not an event");
+    return false;
+  }
+  const EventState& state = event.state();
+  std::uint32_t magic = 0;
+  wait_for_creator([&] { return (magic = state.magic.load(std::memory_order_acquire)) != 0; });
+  if (magic != EventState::expected_magic) {
+    status.set(std::errc::invalid_argument, "the name belongs to a shared memory region that is not an event");
+    return false;
   }
   return true;
 }
 
-/// Waits until the creator has published the state, and checks it is an event's.
-inline EventState* event_state_of(const SharedRegion& region, Status& status) noexcept {
-  std::error_code ec;
-  auto* state = region.object<EventState>(0, ec);
-  if (state == nullptr) {
-    status.set(std::errc::invalid_argument, "the name belongs to a shared memory region that is not an event");
-    return nullptr;
-  }
-  const auto give_up = std::chrono::steady_clock::now() + event_setup_wait;
-  std::uint32_t magic = state->magic.load(std::memory_order_acquire);
-  while (magic == 0 && std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    magic = state->magic.load(std::memory_order_acquire);
-  }
-  if (magic != EventState::expected_magic) {
-    status.set(std::errc::invalid_argument, "the name belongs to a shared memory region that is not an event");
-    return nullptr;
-  }
-  return state;
-}
-
 inline EventObject event_acquire(const EventRequest& request, Status& status) noexcept {
-  CreateOptions options;
-  options.permissions = request.permissions;
-  options.keep_name = request.keep_name;
-  std::error_code ec;
-  EventObject event;
-  switch (request.disposition) {
-    case Disposition::create:
-      event.region = SharedRegion::create(request.utf8_name, sizeof(EventState), options, ec);
-      break;
-    case Disposition::open:
-      event.region = SharedRegion::open(request.utf8_name, ec);
-      break;
-    case Disposition::open_or_create:
-      event.region = SharedRegion::open_or_create(request.utf8_name, sizeof(EventState), options, ec);
-      break;
-  }
-  if (ec) {
-    status.code = ec;
-    if (ec == std::errc::invalid_argument) status.detail = "the name belongs to an object that is not an event";
+  Request region_request;
+  region_request.name = request.name;
+  region_request.disposition = request.disposition;
+  region_request.size = request.disposition == Disposition::open ? 0 : sizeof(EventState);
+  region_request.security = request.security;
+  region_request.keep_name = request.keep_name;
+  EventObject event(Region::acquire(request.utf8_name, region_request, status), request.manual_reset);
+  if (status) {
+    if (status.code == std::errc::invalid_argument)
+      status.detail = "the name belongs to an object that is not an event";
     return {};
   }
-  if (event.region.created()) {
-    event.state = &event.region.object<EventState>(0);  // the size was ours: cannot fail
-    event.state->manual_reset = request.manual_reset ? 1U : 0U;
-    event.state->signalled.store(request.initially_set ? 1U : 0U, std::memory_order_relaxed);
-    event.state->magic.store(EventState::expected_magic, std::memory_order_release);
-  } else {
-    event.state = event_state_of(event.region, status);
-    if (event.state == nullptr) return {};
+  EventState& state = event.state();
+  if (event.created()) {
+    state.manual_reset = request.manual_reset ? 1U : 0U;
+    state.signalled.store(request.initially_set ? 1U : 0U, std::memory_order_relaxed);
+    state.magic.store(EventState::expected_magic, std::memory_order_release);
+    return event;
   }
-  event.manual_reset = event.state->manual_reset != 0;
-  return event;
+  if (!is_event(event, status)) return {};
+  const bool manual_reset = state.manual_reset != 0;  // the creator's choice, not ours
+  return EventObject(std::move(event.region()), manual_reset);
 }
 
-inline void event_notify(EventObject& event, Status& /*status*/) noexcept {
+inline void event_notify(const EventRef& event, Status& status) noexcept {
   EventState& state = *event.state;
   // seq_cst on both sides: either this load sees the waiter's increment, or the waiter's
   // futex_wait sees the 1 and does not sleep.
   state.signalled.store(1U, std::memory_order_seq_cst);
-  if (state.waiters.load(std::memory_order_seq_cst) != 0) futex_wake(state.signalled, event.manual_reset ? INT_MAX : 1);
+  if (state.waiters.load(std::memory_order_seq_cst) == 0) return;
+  const int waking = event.manual_reset ? INT_MAX : 1;
+  if (NAMEDSHM_SYSTEM(futex)(reinterpret_cast<std::uint32_t*>(&state.signalled), FUTEX_WAKE,
+                             static_cast<std::uint32_t>(waking), nullptr) == -1) {
+    status.set_system(errno, "cannot wake the event's waiters (futex)");
+  }
 }
 
-inline void event_reset(EventObject& event, Status& /*status*/) noexcept {
-  event.state->signalled.store(0U, std::memory_order_release);
+inline void event_reset(const EventObject& event, Status& /*status*/) noexcept {
+  event.state().signalled.store(0U, std::memory_order_release);
 }
 
 /// Takes the signal: an auto-reset event hands it to exactly one waiter.
-inline bool event_take(EventObject& event) noexcept {
-  std::atomic<std::uint32_t>& signalled = event.state->signalled;
-  if (event.manual_reset) return signalled.load(std::memory_order_acquire) == 1U;
+inline bool event_take(const EventObject& event) noexcept {
+  std::atomic<std::uint32_t>& signalled = event.state().signalled;
+  if (event.manual_reset()) return signalled.load(std::memory_order_acquire) == 1U;
   std::uint32_t expected = 1U;
   return signalled.compare_exchange_strong(expected, 0U, std::memory_order_acquire, std::memory_order_relaxed);
 }
 
-/// Waits `timeout_ns` at most (negative: for ever). True if the event was (or became) set.
-inline bool event_wait(EventObject& event, std::int64_t timeout_ns, Status& status) noexcept {
+/// The time left until `deadline`, as the futex takes it; false once the deadline has passed.
+inline bool time_left(WaitClock::time_point deadline, timespec& left) noexcept {
+  const auto now = WaitClock::now();
+  if (now >= deadline) return false;
+  const auto remaining = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now);
+  left.tv_sec = static_cast<time_t>(remaining.count() / 1'000'000'000);
+  left.tv_nsec = static_cast<long>(remaining.count() % 1'000'000'000);
+  return true;
+}
+
+/// Waits until `deadline` at most (max(): for ever). True if the event was (or became) set.
+inline bool event_wait(const EventObject& event, WaitClock::time_point deadline, Status& status) noexcept {
   if (event_take(event)) return true;
-  if (timeout_ns == 0) return false;
-  timespec deadline{};
-  const bool bounded = timeout_ns > 0 && deadline_after(timeout_ns, deadline);
-  EventState& state = *event.state;
+  EventState& state = event.state();
+  const bool for_ever = deadline == (WaitClock::time_point::max)();
   for (;;) {
+    timespec left{};
+    if (!for_ever && !time_left(deadline, left)) return false;
     // A waiter killed while asleep leaves the count one too high: notify() then makes one
     // system call that wakes nobody. Never too low, so never a lost wake-up.
     state.waiters.fetch_add(1U, std::memory_order_seq_cst);
-    const int error = futex_wait(state.signalled, 0U, bounded ? &deadline : nullptr);
+    const int error = futex_wait(state.signalled, 0U, for_ever ? nullptr : &left);
     state.waiters.fetch_sub(1U, std::memory_order_seq_cst);
     if (event_take(event)) return true;
-    if (error == ETIMEDOUT) return false;
-    if (error != 0) {
-      status.set_system(error, "futex wait failed");
+    if (error != 0 && error != ETIMEDOUT) {
+      status.set_system(error, "cannot wait for the event (futex)");
       return false;
     }
   }
 }
 
-inline void event_release(EventObject& event) noexcept {
-  event.region.close();
-  event.state = nullptr;
+/// Closes the event now, reporting what failed (see Region::close). Does not throw.
+inline void event_close(EventObject& event, Status& status) noexcept {
+  static_cast<void>(event.region().close(status));
 }
 
-inline bool event_remove(const EventRequest& request, Status& status) noexcept {
-  std::error_code ec;
-  const bool removed = SharedRegion::remove(request.utf8_name, ec);
-  status.code = ec;
-  return removed;
-}
+inline bool event_remove(const EventRequest& request, Status& status) noexcept { return remove(request.name, status); }
 
 }  // namespace namedshm::detail::os
 

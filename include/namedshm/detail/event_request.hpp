@@ -3,13 +3,16 @@
 #ifndef NAMEDSHM_DETAIL_EVENT_REQUEST_HPP
 #define NAMEDSHM_DETAIL_EVENT_REQUEST_HPP
 
-#include <cstdint>      // std::uint32_t
+#include <chrono>       // std::chrono::steady_clock, the deadline of a wait
 #include <string_view>  // std::string_view
 
 #include "name.hpp"     // NameParts
-#include "request.hpp"  // Disposition
+#include "request.hpp"  // Disposition, SecurityRequest
 
 namespace namedshm::detail {
+
+/// The clock of every deadline: min() means "do not wait", max() "for ever".
+using WaitClock = std::chrono::steady_clock;
 
 /// Everything a backend needs to create or open one event. Built by Event after the name
 /// passed check_name.
@@ -19,10 +22,8 @@ struct EventRequest {
   Disposition disposition = Disposition::open;
   bool manual_reset = false;
   bool initially_set = false;
-  std::uint32_t permissions = 0600;  ///< POSIX mode of a created event
-  bool keep_name = false;            ///< POSIX: the name outlives the creating Event
-  const void* security = nullptr;    ///< Windows: SECURITY_ATTRIBUTES* for a created event
-  std::string_view sddl;             ///< Windows: SDDL text for a created event's security
+  bool keep_name = false;  ///< POSIX: the name outlives the creating Event
+  SecurityRequest security;
 };
 
 }  // namespace namedshm::detail

@@ -1,63 +1,55 @@
-// namedshm: the Win32 backend of Event (CreateEventW, OpenEventW, SetEvent, ResetEvent,
+// namedshm: the Win32 backend of Event (CreateEventExW, OpenEventW, SetEvent, ResetEvent,
 // WaitForSingleObject, NtQueryEvent for the mode of an opened event).
 // SPDX-License-Identifier: MIT
 #ifndef NAMEDSHM_DETAIL_EVENT_WIN32_HPP
 #define NAMEDSHM_DETAIL_EVENT_WIN32_HPP
 
-#include <cstdint>  // std::int64_t
-#include <utility>  // std::exchange
+#include "win32.hpp"  // <windows.h>, Handle, WideName, Security, hint_for
 
-#include "event_request.hpp"  // EventRequest
-#include "win32.hpp"          // <windows.h>, WideName, Security, NtApi, hint_for
+#include <chrono>   // the remaining time of a wait
+#include <cstdint>  // std::int64_t
+#include <utility>  // std::move
+
+#include "event_request.hpp"  // EventRequest, WaitClock
 
 namespace namedshm::detail::os {
 
-/// An open event handle. Move-only; a moved-from one is empty.
+/// What notifying an event needs: its handle, which stays the same wherever the EventObject is
+/// moved, as long as it is open.
+struct EventRef {
+  HANDLE handle = nullptr;
+};
+
+/// An open event handle. Its moves are its handle's.
 class EventObject {
  public:
   EventObject() noexcept = default;
-  EventObject(HANDLE handle, bool is_manual_reset, bool created) noexcept
-      : manual_reset(is_manual_reset), handle_(handle), created_(created) {}
-  EventObject(const EventObject&) = delete;
-  EventObject& operator=(const EventObject&) = delete;
-  EventObject(EventObject&& other) noexcept
-      : manual_reset(other.manual_reset), handle_(std::exchange(other.handle_, nullptr)), created_(other.created_) {}
-  EventObject& operator=(EventObject&& other) noexcept {
-    if (this != &other) {
-      close();
-      handle_ = std::exchange(other.handle_, nullptr);
-      manual_reset = other.manual_reset;
-      created_ = other.created_;
-    }
-    return *this;
-  }
-  ~EventObject() { close(); }
+  EventObject(Handle handle, bool manual_reset, bool created) noexcept
+      : handle_(std::move(handle)), manual_reset_(manual_reset), created_(created) {}
 
-  void close() noexcept {
-    if (handle_ != nullptr) ::CloseHandle(std::exchange(handle_, nullptr));
-  }
-  HANDLE handle() const noexcept { return handle_; }
-  bool valid() const noexcept { return handle_ != nullptr; }
-  bool created() const noexcept { return created_; }
-
-  bool manual_reset = false;
+  [[nodiscard]] bool valid() const noexcept { return handle_.valid(); }
+  [[nodiscard]] bool created() const noexcept { return created_ && valid(); }
+  [[nodiscard]] bool manual_reset() const noexcept { return manual_reset_; }
+  [[nodiscard]] HANDLE handle() const noexcept { return handle_.get(); }
+  [[nodiscard]] EventRef ref() const noexcept { return {handle_.get()}; }
+  Handle& owner() noexcept { return handle_; }
 
  private:
-  HANDLE handle_ = nullptr;
+  Handle handle_;
+  bool manual_reset_ = false;
   bool created_ = false;
 };
 
 /// Reads whether an event resets itself; needs EVENT_QUERY_STATE access.
 inline bool query_manual_reset(HANDLE event, bool& manual_reset, Status& status) noexcept {
-  const NtApi& nt = NtApi::get();
-  if (nt.query_event == nullptr || nt.status_to_dos_error == nullptr) {
-    status.set_system(ERROR_PROC_NOT_FOUND, "ntdll.dll does not export NtQueryEvent");
-    return false;
-  }
-  NtApi::EventBasicInformation info{};
-  const LONG result = nt.query_event(event, NtApi::event_basic_information, &info, sizeof info, nullptr);
+  struct EventBasicInformation {
+    int event_type;  ///< 0: NotificationEvent (manual reset), 1: SynchronizationEvent (auto reset)
+    LONG event_state;
+  } info{};
+  constexpr int event_basic_information = 0;
+  const LONG result = NAMEDSHM_SYSTEM(NtQueryEvent)(event, event_basic_information, &info, sizeof info, nullptr);
   if (result < 0) {
-    status.set_system(static_cast<int>(nt.status_to_dos_error(result)), "cannot query the event's type");
+    fail_with_ntstatus(result, status, "cannot query the event's type (NtQueryEvent)");
     return false;
   }
   manual_reset = info.event_type == 0;
@@ -70,38 +62,37 @@ inline constexpr DWORD event_query_state = 0x0001;
 inline constexpr DWORD event_access = EVENT_MODIFY_STATE | SYNCHRONIZE | event_query_state;
 
 inline EventObject open_event(const WideName& name, const NameParts& parts, Status& status) noexcept {
-  const HANDLE handle = ::OpenEventW(event_access, FALSE, name.c_str());
-  if (handle == nullptr) {
+  Handle handle(NAMEDSHM_SYSTEM(OpenEventW)(event_access, FALSE, name.c_str()));
+  if (!handle) {
     const DWORD error = ::GetLastError();
     status.set_system(static_cast<int>(error), hint_for(error, parts, false));
     return {};
   }
-  EventObject event(handle, false, false);
-  if (!query_manual_reset(handle, event.manual_reset, status)) return {};
-  return event;
+  bool manual_reset = false;
+  if (!query_manual_reset(handle.get(), manual_reset, status)) return {};
+  return EventObject(std::move(handle), manual_reset, false);
 }
 
 inline EventObject create_event(const EventRequest& request, const WideName& name, Status& status) noexcept {
   Security security;
-  if (!security.assign(request.security, request.sddl, status)) return {};
-  const HANDLE handle = ::CreateEventExW(
-      security.get(), name.c_str(),
-      (request.manual_reset ? CREATE_EVENT_MANUAL_RESET : 0U) | (request.initially_set ? CREATE_EVENT_INITIAL_SET : 0U),
-      event_access);
+  if (!security.assign(request.security, status)) return {};
+  const DWORD flags =
+      (request.manual_reset ? CREATE_EVENT_MANUAL_RESET : 0U) | (request.initially_set ? CREATE_EVENT_INITIAL_SET : 0U);
+  Handle handle(NAMEDSHM_SYSTEM(CreateEventExW)(security.get(), name.c_str(), flags, event_access));
   const DWORD error = ::GetLastError();  // read before any other call can change it
-  if (handle == nullptr) {
+  if (!handle) {
     status.set_system(static_cast<int>(error), hint_for(error, request.name, true));
     return {};
   }
-  EventObject event(handle, request.manual_reset, error != ERROR_ALREADY_EXISTS);
-  if (event.created()) return event;
+  if (error != ERROR_ALREADY_EXISTS) return EventObject(std::move(handle), request.manual_reset, true);
   if (request.disposition == Disposition::create) {  // never hand out someone else's event
     status.set_system(ERROR_ALREADY_EXISTS);
     return {};
   }
   // open_or_create found an existing event: its mode is its creator's, not ours.
-  if (!query_manual_reset(handle, event.manual_reset, status)) return {};
-  return event;
+  bool manual_reset = false;
+  if (!query_manual_reset(handle.get(), manual_reset, status)) return {};
+  return EventObject(std::move(handle), manual_reset, false);
 }
 
 inline EventObject event_acquire(const EventRequest& request, Status& status) noexcept {
@@ -111,39 +102,43 @@ inline EventObject event_acquire(const EventRequest& request, Status& status) no
   return create_event(request, name, status);
 }
 
-inline void event_notify(EventObject& event, Status& status) noexcept {
-  if (!::SetEvent(event.handle())) fail_with_last_error(status, "SetEvent failed");
+inline void event_notify(const EventRef& event, Status& status) noexcept {
+  if (!NAMEDSHM_SYSTEM(SetEvent)(event.handle)) fail_with_last_error(status, "cannot set the event (SetEvent)");
 }
 
-inline void event_reset(EventObject& event, Status& status) noexcept {
-  if (!::ResetEvent(event.handle())) fail_with_last_error(status, "ResetEvent failed");
+inline void event_reset(const EventObject& event, Status& status) noexcept {
+  if (!NAMEDSHM_SYSTEM(ResetEvent)(event.handle())) fail_with_last_error(status, "cannot reset the event (ResetEvent)");
 }
 
-/// Waits `timeout_ns` at most (negative: for ever), rounded up to whole milliseconds so that
-/// a wait never ends early. True if the event was (or became) set.
-inline bool event_wait(EventObject& event, std::int64_t timeout_ns, Status& status) noexcept {
-  constexpr std::int64_t ns_per_ms = 1'000'000;
+/// Waits until `deadline` at most (max(): for ever; min(): only takes a set event), in whole
+/// milliseconds rounded up so that a wait never ends early. True if the event was (or became)
+/// set.
+inline bool event_wait(const EventObject& event, WaitClock::time_point deadline, Status& status) noexcept {
+  const bool for_ever = deadline == (WaitClock::time_point::max)();
   // INFINITE is 0xFFFFFFFF; longer waits go in slices of just under 50 days.
-  constexpr std::int64_t longest_slice_ms = 0xFFFFFFFEll;
-  std::int64_t remaining_ms = timeout_ns < 0 ? -1 : timeout_ns / ns_per_ms + (timeout_ns % ns_per_ms != 0 ? 1 : 0);
+  constexpr std::int64_t longest_slice_ms = 0xFFFFFFFELL;
   for (;;) {
-    const DWORD slice = remaining_ms < 0
-                            ? INFINITE
-                            : static_cast<DWORD>(remaining_ms < longest_slice_ms ? remaining_ms : longest_slice_ms);
-    const DWORD result = ::WaitForSingleObject(event.handle(), slice);
+    DWORD slice = INFINITE;
+    if (!for_ever) {
+      const auto now = WaitClock::now();  // compared first: min() - now would overflow
+      const std::int64_t ms =
+          now >= deadline ? 0 : std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+      slice = static_cast<DWORD>(ms < longest_slice_ms ? ms : longest_slice_ms);
+    }
+    const DWORD result = NAMEDSHM_SYSTEM(WaitForSingleObject)(event.handle(), slice);
     if (result == WAIT_OBJECT_0) return true;
     if (result != WAIT_TIMEOUT) {
-      fail_with_last_error(status, "WaitForSingleObject failed");
+      fail_with_last_error(status, "cannot wait for the event (WaitForSingleObject)");
       return false;
     }
-    if (remaining_ms >= 0) {
-      remaining_ms -= static_cast<std::int64_t>(slice);
-      if (remaining_ms <= 0) return false;
-    }
+    if (slice == 0 || (!for_ever && WaitClock::now() >= deadline)) return false;
   }
 }
 
-inline void event_release(EventObject& event) noexcept { event.close(); }
+/// Closes the event's handle now, reporting a failure. Does not throw.
+inline void event_close(EventObject& event, Status& status) noexcept {
+  note_close_error(event.owner().close(), "cannot close the event handle", status);
+}
 
 /// Windows removes a name with the object's last handle: nothing to do.
 inline bool event_remove(const EventRequest& /*request*/, Status& /*status*/) noexcept { return false; }

@@ -15,6 +15,12 @@ namespace namedshm::detail {
 /// Longest object name after the prefix, in UTF-8 bytes (NAME_MAX on Linux).
 inline constexpr std::size_t max_object_name_bytes = 255;
 
+/// The name of an empty object (default-constructed, moved from or closed). Does not throw.
+inline const std::string& empty_name() noexcept {
+  static const std::string none;
+  return none;
+}
+
 /// The namespace a name asks for; `none` means a bare name (Windows treats it as `Local\`).
 enum class Scope : unsigned char { none, local, global };
 

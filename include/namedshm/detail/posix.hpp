@@ -3,45 +3,91 @@
 #ifndef NAMEDSHM_DETAIL_POSIX_HPP
 #define NAMEDSHM_DETAIL_POSIX_HPP
 
-#include <fcntl.h>         // O_* flags, posix_fallocate
+#include <fcntl.h>         // O_* flags, posix_fallocate, fcntl
+#include <linux/futex.h>   // FUTEX_WAIT, FUTEX_WAKE
 #include <sys/file.h>      // flock
 #include <sys/mman.h>      // shm_open, shm_unlink, mmap, munmap
 #include <sys/resource.h>  // getrlimit(RLIMIT_FSIZE)
 #include <sys/stat.h>      // fstat, fchmod
 #include <sys/statvfs.h>   // fstatvfs, the free space behind /dev/shm
-#include <unistd.h>        // ftruncate, close
+#include <sys/syscall.h>   // SYS_futex
+#include <time.h>          // timespec
+#include <unistd.h>        // ftruncate, close, syscall
 
 #include <cerrno>       // errno, EINTR
-#include <chrono>       // how long an opener waits for a creator to set the size
 #include <cstddef>      // std::size_t
-#include <cstdint>      // std::uint64_t
+#include <cstdint>      // std::uint64_t, std::uint32_t
 #include <cstring>      // std::memcpy
 #include <limits>       // std::numeric_limits
 #include <string_view>  // std::string_view
-#include <thread>       // std::this_thread::sleep_for
+#include <utility>      // std::exchange
 
-#include "error.hpp"    // Status
-#include "request.hpp"  // Request, Disposition
+#include "creator_wait.hpp"  // wait_for_creator
+#include "error.hpp"         // Status
+#include "request.hpp"       // Request, Disposition
+#include "system.hpp"        // NAMEDSHM_SYSTEM, the seam for every system call
+#include "unique.hpp"        // Unique
+
+/// The system calls of the POSIX backends, as NAMEDSHM_SYSTEM reaches them in users' builds.
+namespace namedshm::detail::os::native {
+using ::close;
+using ::fchmod;
+using ::flock;
+using ::fstat;
+using ::fstatvfs;
+using ::ftruncate;
+using ::getrlimit;
+using ::mmap;
+using ::munmap;
+using ::posix_fallocate;
+using ::shm_open;
+using ::shm_unlink;
+
+/// fcntl with the one argument type namedshm passes (fcntl is variadic).
+inline int fcntl_lock(int fd, int command, struct flock* lock) noexcept { return ::fcntl(fd, command, lock); }
+
+/// The futex system call, as namedshm uses it: an address, an operation, a value and a
+/// relative timeout (null for none). Not FUTEX_PRIVATE_FLAG: the other side is another process.
+inline long futex(std::uint32_t* word, int operation, std::uint32_t value, const timespec* timeout) noexcept {
+  return ::syscall(SYS_futex, word, operation, value, timeout, nullptr, 0);
+}
+}  // namespace namedshm::detail::os::native
 
 namespace namedshm::detail::os {
 
 using native_handle_type = int;
 inline constexpr native_handle_type invalid_handle = -1;
 
-/// A live mapping: the descriptor (holding a shared flock) and the view of the whole object.
-struct Mapping {
-  native_handle_type handle = invalid_handle;
+/// Owner policy of a file descriptor: -1 is none. close() is never retried on EINTR: Linux has
+/// released the descriptor by then, and a retry could close one another thread was just given.
+struct DescriptorTraits {
+  using value_type = int;
+  static constexpr int none() noexcept { return -1; }
+  static bool owns(int fd) noexcept { return fd >= 0; }
+  static int close(int fd) noexcept { return NAMEDSHM_SYSTEM(close)(fd) == 0 ? 0 : errno; }
+};
+using Descriptor = Unique<DescriptorTraits>;
+
+/// A mapped view: its address and its length, which munmap needs.
+struct ViewExtent {
   void* address = nullptr;
   std::size_t size = 0;
-  bool created = false;
 };
-
-/// How long an opener waits for a creator that has made the object but not yet sized it.
-inline constexpr std::chrono::milliseconds size_wait{1000};
+/// Owner policy of a view: munmap on close.
+struct ViewTraits {
+  using value_type = ViewExtent;
+  static constexpr ViewExtent none() noexcept { return {}; }
+  static bool owns(ViewExtent view) noexcept { return view.address != nullptr; }
+  static int close(ViewExtent view) noexcept {
+    return NAMEDSHM_SYSTEM(munmap)(view.address, view.size) == 0 ? 0 : errno;
+  }
+};
+using View = Unique<ViewTraits>;
 
 /// "/object", NUL-terminated, on the stack: shm_open's form of a checked name.
 class ShmName {
  public:
+  ShmName() noexcept = default;
   explicit ShmName(std::string_view object) noexcept {
     text_[0] = '/';
     std::memcpy(text_ + 1, object.data(), object.size());
@@ -50,7 +96,7 @@ class ShmName {
   const char* c_str() const noexcept { return text_; }
 
  private:
-  char text_[max_object_name_bytes + 2];
+  char text_[max_object_name_bytes + 2] = {};
 };
 
 template <class Call>
@@ -62,57 +108,140 @@ auto retry_on_eintr(Call call) noexcept {
 
 inline void fail_with_errno(Status& status, const char* why = nullptr) noexcept { status.set_system(errno, why); }
 
-inline void close_descriptor(int fd) noexcept {
-  // Never retried on EINTR: Linux has released the descriptor by then, and a retry could close
-  // a descriptor another thread has just been given.
-  ::close(fd);
-}
+/// Which object a descriptor refers to, as fstat tells it.
+struct Identity {
+  dev_t device = 0;
+  ino_t inode = 0;
+  bool known = false;
+};
 
-/// Removes `name` only if it still names the object open as `fd`, so that a region never
-/// deletes an object that someone else created under the same name after a remove(). Returns
-/// true if it removed the name.
-inline bool unlink_if_same(const ShmName& name, int fd) noexcept {
-  struct stat ours {};
-  if (::fstat(fd, &ours) != 0) return false;
-  const int other = retry_on_eintr([&] { return ::shm_open(name.c_str(), O_RDONLY, 0); });
-  if (other == -1) {
-    // Gone already, or not ours to read: then only the creator (the likely owner) may unlink.
-    return errno != ENOENT && ::shm_unlink(name.c_str()) == 0;
+inline Identity identity_of(const struct stat& info) noexcept { return {info.st_dev, info.st_ino, true}; }
+
+/**
+ * The duty to remove a name that this process created: on POSIX a name outlives every
+ * descriptor. Removes the name only while it still refers to the object it was given for, so
+ * that a region never deletes an object that someone else created under the same name after a
+ * remove(). Move-only; the duty goes with the move.
+ */
+class NameLease {
+ public:
+  NameLease() noexcept = default;
+  /// The duty for `name`, just created as the object behind `fd`; `fd` is asked for the
+  /// object's identity only if set_identity() was not called before the removal.
+  NameLease(std::string_view object, int fd) noexcept : name_(object), fd_(fd), armed_(true) {}
+  NameLease(const NameLease&) = delete;
+  NameLease& operator=(const NameLease&) = delete;
+  NameLease(NameLease&& other) noexcept
+      : name_(other.name_),
+        identity_(other.identity_),
+        fd_(std::exchange(other.fd_, -1)),
+        armed_(std::exchange(other.armed_, false)) {}
+  NameLease& operator=(NameLease&& other) noexcept {
+    if (this != &other) {
+      Status ignored;
+      remove(ignored);
+      name_ = other.name_;
+      identity_ = other.identity_;
+      fd_ = std::exchange(other.fd_, -1);
+      armed_ = std::exchange(other.armed_, false);
+    }
+    return *this;
   }
-  struct stat theirs {};
-  const bool same = ::fstat(other, &theirs) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
-  close_descriptor(other);
-  return same && ::shm_unlink(name.c_str()) == 0;
-}
+  ~NameLease() {
+    Status ignored;
+    remove(ignored);
+  }
 
-/// Test seams: a test sets one to freeze a process at a point no real timing can hit reliably.
-/// Null (no effect) in every other program.
-struct TestSeams {
-  /// Called by create() after the object exists and is locked, before it has its size.
-  static inline void (*before_sizing)() noexcept = nullptr;
+  /// The object's identity, once known: the removal then needs no descriptor.
+  void set_identity(const Identity& identity) noexcept {
+    identity_ = identity;
+    fd_ = -1;
+  }
+  /// Gives the duty up: the name stays (CreateOptions::keep_name).
+  void disarm() noexcept { armed_ = false; }
+  [[nodiscard]] bool armed() const noexcept { return armed_; }
+
+  /**
+   * Removes the name if it still refers to our object; true if it did. A name that is gone
+   * already, or that now refers to another object, is no error. `status` says why a name that
+   * may be ours was left. Disarmed afterwards either way.
+   */
+  bool remove(Status& status) noexcept {
+    if (!std::exchange(armed_, false)) return false;
+    if (!identity_.known) {
+      struct stat info {};
+      if (fd_ < 0 || NAMEDSHM_SYSTEM(fstat)(fd_, &info) != 0) {
+        fail_with_errno(status, "cannot tell whether the name still belongs to this region: the name is left");
+        return false;
+      }
+      identity_ = identity_of(info);
+    }
+    const Descriptor other(retry_on_eintr([&] { return NAMEDSHM_SYSTEM(shm_open)(name_.c_str(), O_RDONLY, 0); }));
+    if (!other) {
+      if (errno == ENOENT) return false;  // someone removed it already
+      // Not ours to read any more (a mode without read permission): as the creator, the
+      // likely owner, remove it anyway.
+      return unlink(status);
+    }
+    struct stat theirs {};
+    if (NAMEDSHM_SYSTEM(fstat)(other.get(), &theirs) != 0) {
+      fail_with_errno(status, "cannot tell whether the name still belongs to this region: the name is left");
+      return false;
+    }
+    if (theirs.st_dev != identity_.device || theirs.st_ino != identity_.inode) return false;  // someone else's now
+    return unlink(status);
+  }
+
+ private:
+  bool unlink(Status& status) noexcept {
+    if (NAMEDSHM_SYSTEM(shm_unlink)(name_.c_str()) == 0) return true;
+    if (errno == ENOENT) return false;
+    fail_with_errno(status, "cannot remove the name: it is left");
+    return false;
+  }
+
+  ShmName name_;
+  Identity identity_;
+  int fd_ = -1;  ///< not owned: only for the identity while it is not known yet
+  bool armed_ = false;
+};
+
+/// A live mapping: the descriptor (holding a shared flock), the view of the whole object and,
+/// for a creator that removes its name, that duty. Its members release themselves.
+struct Mapping {
+  Descriptor handle;
+  View view;
+  NameLease lease;
+  bool created = false;
+
+  [[nodiscard]] void* address() const noexcept { return view.get().address; }
+  [[nodiscard]] std::size_t size() const noexcept { return view.get().size; }
 };
 
 /// What taking the shared lock found.
 enum class Locked : unsigned char { yes, failed, removed };
 
-/// Takes the shared lock that marks the object as used by a live namedshm process. It can
-/// wait for remove_if_stale(), which holds the exclusive lock only while it unlinks; if that
-/// removed the object meanwhile (no links left), the caller starts again.
-inline Locked lock_shared(int fd, Status& status) noexcept {
+/// Takes the shared lock that marks the object as used by a live namedshm process, and tells
+/// the object's identity. It can wait for remove_if_stale(), which holds the exclusive lock
+/// only while it unlinks; if that removed the object meanwhile (no links left), the caller
+/// starts again.
+inline Locked lock_shared(int fd, Identity& identity, Status& status) noexcept {
   struct stat info {};
-  if (retry_on_eintr([&] { return ::flock(fd, LOCK_SH); }) != 0 || ::fstat(fd, &info) != 0) {
+  if (retry_on_eintr([&] { return NAMEDSHM_SYSTEM(flock)(fd, LOCK_SH); }) != 0 ||
+      NAMEDSHM_SYSTEM(fstat)(fd, &info) != 0) {
     fail_with_errno(status, "cannot take the shared lock that marks the object as in use");
     return Locked::failed;
   }
+  identity = identity_of(info);
   return info.st_nlink == 0 ? Locked::removed : Locked::yes;
 }
 
-inline void* map_view(int fd, std::size_t size, bool writable, Status& status) noexcept {
+inline View map_view(int fd, std::size_t size, bool writable, Status& status) noexcept {
   const int protection = writable ? PROT_READ | PROT_WRITE : PROT_READ;
-  void* address = ::mmap(nullptr, size, protection, MAP_SHARED, fd, 0);
-  if (address != MAP_FAILED) return address;
+  void* address = NAMEDSHM_SYSTEM(mmap)(nullptr, size, protection, MAP_SHARED, fd, 0);
+  if (address != MAP_FAILED) return View({address, size});
   fail_with_errno(status, "cannot map a view of the object");
-  return nullptr;
+  return {};
 }
 
 inline bool size_fits(std::uint64_t size) noexcept {
@@ -124,13 +253,14 @@ inline bool size_fits(std::uint64_t size) noexcept {
 /// behind shm_open (/dev/shm), the first write to an unbacked page would raise SIGBUS.
 inline bool check_room(int fd, std::uint64_t size, BackingRequest backing, Status& status) noexcept {
   struct rlimit limit {};
-  if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && size > limit.rlim_cur) {
+  if (NAMEDSHM_SYSTEM(getrlimit)(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      size > limit.rlim_cur) {
     status.set_system(EFBIG, "the size is above this process's file size limit (RLIMIT_FSIZE)");
     return false;
   }
   if (backing != BackingRequest::checked) return true;
   struct statvfs space {};
-  if (::fstatvfs(fd, &space) != 0) return true;  // nothing to go by: do not refuse
+  if (NAMEDSHM_SYSTEM(fstatvfs)(fd, &space) != 0) return true;  // nothing to go by: do not refuse
   const auto available = static_cast<std::uint64_t>(space.f_bavail) * space.f_frsize;
   if (space.f_blocks != 0 && size > available) {  // f_blocks 0: a file system without a limit
     status.set_system(ENOSPC,
@@ -146,93 +276,94 @@ inline bool set_size(int fd, const Request& request, Status& status) noexcept {
   if (!check_room(fd, request.size, request.backing, status)) return false;
   const auto length = static_cast<off_t>(request.size);
   if (request.backing == BackingRequest::reserved) {
-    const int error = ::posix_fallocate(fd, 0, length);  // also sets the size
+    const int error = NAMEDSHM_SYSTEM(posix_fallocate)(fd, 0, length);  // also sets the size
     if (error == 0) return true;
     status.set_system(error, "cannot reserve the pages of the new object");
     return false;
   }
-  if (retry_on_eintr([&] { return ::ftruncate(fd, length); }) == 0) return true;
+  if (retry_on_eintr([&] { return NAMEDSHM_SYSTEM(ftruncate)(fd, length); }) == 0) return true;
   fail_with_errno(status, "cannot set the size of the new object");
   return false;
 }
 
-/// Creates the object exclusively. On EEXIST it fails with the OS code and touches nothing.
+/// Creates the object exclusively. On EEXIST it fails with the OS code and touches nothing;
+/// on a later failure the lease removes the half-made object again.
 inline Mapping create_once(const Request& request, const ShmName& name, bool& removed, Status& status) noexcept {
-  const auto mode = static_cast<mode_t>(request.permissions);
-  const int fd = retry_on_eintr([&] { return ::shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, mode); });
-  if (fd == -1) {
+  const auto mode = static_cast<mode_t>(request.security.permissions);
+  Mapping mapping;
+  mapping.handle.reset(
+      retry_on_eintr([&] { return NAMEDSHM_SYSTEM(shm_open)(name.c_str(), O_RDWR | O_CREAT | O_EXCL, mode); }));
+  if (!mapping.handle) {
     fail_with_errno(status);
     return {};
   }
-  const auto abandon = [&] {
-    unlink_if_same(name, fd);
-    close_descriptor(fd);
-    return Mapping{};
-  };
-  const Locked locked = lock_shared(fd, status);
+  const int fd = mapping.handle.get();
+  mapping.lease = NameLease(request.name.object, fd);
+  Identity identity;
+  const Locked locked = lock_shared(fd, identity, status);
   removed = locked == Locked::removed;
-  if (locked != Locked::yes) return abandon();
-  if (TestSeams::before_sizing != nullptr) TestSeams::before_sizing();
-  if (::fchmod(fd, mode) != 0) {  // the umask narrowed the mode given to shm_open
+  if (locked != Locked::yes) return {};
+  mapping.lease.set_identity(identity);
+  if (NAMEDSHM_SYSTEM(fchmod)(fd, mode) != 0) {  // the umask narrowed the mode given to shm_open
     fail_with_errno(status, "cannot set the permissions of the new object");
-    return abandon();
+    return {};
   }
   // Openers never map a size-0 object (see wait_for_size), so sizing last publishes it.
-  if (!set_size(fd, request, status)) return abandon();
-  const auto size = static_cast<std::size_t>(request.size);
-  void* address = map_view(fd, size, true, status);
-  if (address == nullptr) return abandon();
-  return Mapping{fd, address, size, true};
+  if (!set_size(fd, request, status)) return {};
+  mapping.view = map_view(fd, static_cast<std::size_t>(request.size), true, status);
+  if (!mapping.view) return {};
+  mapping.created = true;
+  if (request.keep_name) mapping.lease.disarm();
+  return mapping;
 }
 
-/// Returns the object's size once its creator has set it, or 0 after `size_wait` (or an error).
+/// Returns the object's size once its creator has set it, or 0 after creator_wait (or an error).
 inline std::uint64_t wait_for_size(int fd, Status& status) noexcept {
-  const auto deadline = std::chrono::steady_clock::now() + size_wait;
-  for (;;) {
+  std::uint64_t size = 0;
+  wait_for_creator([&] {
     struct stat info {};
-    if (::fstat(fd, &info) != 0) {
+    if (NAMEDSHM_SYSTEM(fstat)(fd, &info) != 0) {
       fail_with_errno(status, "cannot read the size of the object");
-      return 0;
+      return true;
     }
-    if (info.st_size > 0) return static_cast<std::uint64_t>(info.st_size);
-    if (std::chrono::steady_clock::now() >= deadline) {
-      status.set(std::errc::resource_unavailable_try_again,
-                 "the object has no size: its creator has not finished creating it, or died doing so");
-      return 0;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    size = static_cast<std::uint64_t>(info.st_size);
+    return size > 0;
+  });
+  if (size == 0 && !status) {
+    status.set(std::errc::resource_unavailable_try_again,
+               "the object has no size: its creator has not finished creating it, or died doing so");
   }
+  return size;
 }
 
 /// Opens an existing object; fails with ENOENT if there is none.
 inline Mapping open_once(const Request& request, const ShmName& name, bool& removed, Status& status) noexcept {
   const int flags = request.writable ? O_RDWR : O_RDONLY;
-  const int fd = retry_on_eintr([&] { return ::shm_open(name.c_str(), flags, 0); });
-  if (fd == -1) {
+  Mapping mapping;
+  mapping.handle.reset(retry_on_eintr([&] { return NAMEDSHM_SYSTEM(shm_open)(name.c_str(), flags, 0); }));
+  if (!mapping.handle) {
     fail_with_errno(status);
     return {};
   }
-  const auto abandon = [&] {
-    close_descriptor(fd);
-    return Mapping{};
-  };
-  const Locked locked = lock_shared(fd, status);
+  const int fd = mapping.handle.get();
+  Identity identity;
+  const Locked locked = lock_shared(fd, identity, status);
   removed = locked == Locked::removed;
-  if (locked != Locked::yes) return abandon();
+  if (locked != Locked::yes) return {};
   const std::uint64_t size = wait_for_size(fd, status);
-  if (status) return abandon();
+  if (status) return {};
   if (!size_fits(size)) {
     status.set(std::errc::file_too_large, "the object is larger than this process can map");
-    return abandon();
+    return {};
   }
   if (size < request.size) {
     status.set(std::errc::invalid_argument);
     status.actual_size = size;
-    return abandon();
+    return {};
   }
-  void* address = map_view(fd, static_cast<std::size_t>(size), request.writable, status);
-  if (address == nullptr) return abandon();
-  return Mapping{fd, address, static_cast<std::size_t>(size), false};
+  mapping.view = map_view(fd, static_cast<std::size_t>(size), request.writable, status);
+  if (!mapping.view) return {};
+  return mapping;
 }
 
 /// Creates, opens, or opens-or-creates. Loops because the name can change under us: removed
@@ -244,15 +375,14 @@ inline Mapping acquire(const Request& request, Status& status) noexcept {
   for (int round = 0; round < rounds; ++round) {
     status = Status{};
     bool removed = false;
-    Mapping mapping;
     if (request.disposition != Disposition::open) {
-      mapping = create_once(request, name, removed, status);
+      Mapping mapping = create_once(request, name, removed, status);
       const bool try_open = request.disposition == Disposition::open_or_create && status.code == std::errc::file_exists;
       if (!try_open && !removed) return mapping;
     }
     if (request.disposition != Disposition::create && !removed) {
       status = Status{};
-      mapping = open_once(request, name, removed, status);
+      Mapping mapping = open_once(request, name, removed, status);
       const bool vanished =
           request.disposition == Disposition::open_or_create && status.code == std::errc::no_such_file_or_directory;
       if (!vanished && !removed) return mapping;
@@ -262,19 +392,19 @@ inline Mapping acquire(const Request& request, Status& status) noexcept {
   return {};
 }
 
-/// Unmaps and closes; with `unlink_name`, also removes the name if it is still this object's.
-inline void release(Mapping& mapping, const NameParts* unlink_name) noexcept {
-  if (mapping.address != nullptr) ::munmap(mapping.address, mapping.size);
-  if (mapping.handle != invalid_handle) {
-    if (unlink_name != nullptr) unlink_if_same(ShmName(unlink_name->object), mapping.handle);
-    close_descriptor(mapping.handle);  // also drops the shared flock
-  }
-  mapping = Mapping{};
+/// Releases a mapping now, reporting what failed: removing the name (for a creator that
+/// removes it), unmapping, closing the descriptor (which also drops the shared flock). The
+/// mapping is released whatever happens; the first failure is reported.
+inline void close(Mapping& mapping, Status& status) noexcept {
+  mapping.lease.remove(status);  // while the lock still marks the object as ours
+  note_close_error(mapping.view.close(), "cannot unmap the view", status);
+  note_close_error(mapping.handle.close(), "cannot close the descriptor", status);
+  mapping.created = false;
 }
 
 /// Removes the name. Returns false (and no error) if there was none.
 inline bool remove(const NameParts& name, Status& status) noexcept {
-  if (::shm_unlink(ShmName(name.object).c_str()) == 0) return true;
+  if (NAMEDSHM_SYSTEM(shm_unlink)(ShmName(name.object).c_str()) == 0) return true;
   if (errno != ENOENT) fail_with_errno(status);
   return false;
 }
@@ -283,19 +413,18 @@ inline bool remove(const NameParts& name, Status& status) noexcept {
 /// shared flock, so an exclusive one means none does. Returns true if it removed the name.
 inline bool remove_if_stale(const NameParts& parts, Status& status) noexcept {
   const ShmName name(parts.object);
-  const int fd = retry_on_eintr([&] { return ::shm_open(name.c_str(), O_RDONLY, 0); });
-  if (fd == -1) {
+  const Descriptor fd(retry_on_eintr([&] { return NAMEDSHM_SYSTEM(shm_open)(name.c_str(), O_RDONLY, 0); }));
+  if (!fd) {
     if (errno != ENOENT) fail_with_errno(status);
     return false;
   }
-  bool removed = false;
-  if (retry_on_eintr([&] { return ::flock(fd, LOCK_EX | LOCK_NB); }) == 0) {
-    removed = unlink_if_same(name, fd);
-  } else if (errno != EWOULDBLOCK) {
-    fail_with_errno(status, "cannot test the lock that marks the object as in use");
+  if (retry_on_eintr([&] { return NAMEDSHM_SYSTEM(flock)(fd.get(), LOCK_EX | LOCK_NB); }) != 0) {
+    if (errno != EWOULDBLOCK) fail_with_errno(status, "cannot test the lock that marks the object as in use");
+    return false;
   }
-  close_descriptor(fd);  // also releases the exclusive lock; waiting openers then see the unlink
-  return removed;
+  // Closing `fd` afterwards also releases the exclusive lock; waiting openers then see the unlink.
+  NameLease lease(parts.object, fd.get());
+  return lease.remove(status);
 }
 
 /// True where the OS keeps a name until someone removes it (POSIX), so a creator cleans up.

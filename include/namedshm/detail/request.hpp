@@ -1,4 +1,4 @@
-// namedshm: what SharedRegion asks a backend for, in one platform-neutral struct.
+// namedshm: what the portable classes ask a backend for, in platform-neutral structs.
 // SPDX-License-Identifier: MIT
 #ifndef NAMEDSHM_DETAIL_REQUEST_HPP
 #define NAMEDSHM_DETAIL_REQUEST_HPP
@@ -6,7 +6,8 @@
 #include <cstdint>      // std::uint32_t, std::uint64_t
 #include <string_view>  // std::string_view
 
-#include "name.hpp"  // NameParts
+#include "error.hpp"  // Status
+#include "name.hpp"   // NameParts
 
 namespace namedshm::detail {
 
@@ -16,17 +17,36 @@ enum class BackingRequest : unsigned char { checked, reserved, sparse };
 /// Whether a backend may create the object, open it, or either.
 enum class Disposition : unsigned char { create, open, open_or_create };
 
-/// Everything a backend needs to acquire one mapping. Built by SharedRegion after the name
-/// passed check_name, so backends never see an invalid name.
+/// Who may use an object that a call creates (namedshm::SecurityOptions, as backends see it).
+struct SecurityRequest {
+  std::uint32_t permissions = 0600;  ///< POSIX mode of a created object
+  const void* attributes = nullptr;  ///< Windows: SECURITY_ATTRIBUTES* for a created object
+  std::string_view sddl;             ///< Windows: SDDL text for a created object's security
+};
+
+/// The checks on the security fields that every creating call shares. Does not throw.
+inline bool check_security(const SecurityRequest& security, Status& status) noexcept {
+  if (security.attributes != nullptr && !security.sddl.empty()) {
+    status.set(std::errc::invalid_argument, "give security_attributes or security_descriptor, not both");
+    return false;
+  }
+  if (security.permissions > 0777U) {
+    status.set(std::errc::invalid_argument, "the permissions are not within 0777");
+    return false;
+  }
+  return true;
+}
+
+/// Everything a backend needs to acquire one mapping. Built by the portable classes after the
+/// name passed check_name, so backends never see an invalid name.
 struct Request {
   NameParts name;
   Disposition disposition = Disposition::open;
   std::uint64_t size = 0;  ///< bytes to create with; 0 for a plain open
   bool writable = true;
-  std::uint32_t permissions = 0600;  ///< POSIX mode of a created object
-  const void* security = nullptr;    ///< Windows: SECURITY_ATTRIBUTES* for a created object
-  std::string_view sddl;             ///< Windows: SDDL text for a created object's security
+  SecurityRequest security;
   BackingRequest backing = BackingRequest::checked;
+  bool keep_name = false;  ///< POSIX: a creator leaves the name when it is closed
 };
 
 }  // namespace namedshm::detail

@@ -1,5 +1,6 @@
 // namedshm: the Win32 backend (CreateFileMappingW, OpenFileMappingW, MapViewOfFile,
-// NtQuerySection). The only file of namedshm that includes <windows.h>.
+// NtQuerySection). The only file of namedshm that includes <windows.h> (the other Win32
+// headers include this one).
 // SPDX-License-Identifier: MIT
 #ifndef NAMEDSHM_DETAIL_WIN32_HPP
 #define NAMEDSHM_DETAIL_WIN32_HPP
@@ -39,82 +40,17 @@
 #include <string_view>  // std::string_view
 
 #include "error.hpp"    // Status, allocate_or_report
-#include "request.hpp"  // Request, Disposition
+#include "request.hpp"  // Request, Disposition, SecurityRequest
+#include "system.hpp"   // NAMEDSHM_SYSTEM, the seam for every system call
+#include "unique.hpp"   // Unique
 
 namespace namedshm::detail::os {
 
-using native_handle_type = void*;  // HANDLE, spelled so that users need not see <windows.h>
-/// CreateFileMappingW and OpenFileMappingW fail with NULL, never INVALID_HANDLE_VALUE.
-inline constexpr native_handle_type invalid_handle = nullptr;
-
-/// A live mapping: the section handle and the view of the whole section.
-struct Mapping {
-  native_handle_type handle = invalid_handle;
-  void* address = nullptr;
-  std::size_t size = 0;
-  bool created = false;
-};
-
-/// The prefix and object name as UTF-16, NUL-terminated, on the stack. 255 UTF-8 bytes never
-/// need more than 255 UTF-16 units.
-class WideName {
- public:
-  /// Converts a checked name; fails only if the OS rejects the UTF-8 (it was validated before).
-  bool assign(const NameParts& name, Status& status) noexcept {
-    int length = 0;
-    for (const std::string_view part : {name.prefix, name.object}) {
-      if (part.empty()) continue;
-      const int room = static_cast<int>(capacity) - 1 - length;
-      const int written = ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, part.data(),
-                                                static_cast<int>(part.size()), text_ + length, room);
-      if (written == 0) {
-        status.set_system(static_cast<int>(::GetLastError()), "cannot convert the name to UTF-16");
-        return false;
-      }
-      length += written;
-    }
-    text_[length] = L'\0';
-    return true;
-  }
-  const wchar_t* c_str() const noexcept { return text_; }
-
- private:
-  static constexpr std::size_t capacity = 8 + max_object_name_bytes + 1;
-  wchar_t text_[capacity];
-};
-
-inline void fail_with_last_error(Status& status, const char* why = nullptr) noexcept {
-  status.set_system(static_cast<int>(::GetLastError()), why);
-}
-
-/// Explains the two errors that puzzle users of named sections most.
-inline const char* hint_for(DWORD error, const NameParts& name, bool creating) noexcept {
-  if (error == ERROR_ACCESS_DENIED && creating && name.scope == Scope::global) {
-    // The OS does not say which of the two it was; both are common, so name both.
-    return "creating a Global\\ object needs the SeCreateGlobalPrivilege privilege (services and "
-           "administrators have it; use Local\\ for one session), or the object exists and its "
-           "security descriptor refuses you";
-  }
-  if (error == ERROR_INVALID_HANDLE) return "the name belongs to another kind of object (an event, mutex, ...)";
-  return nullptr;
-}
-
-/// NtQuerySection, NtQueryEvent and RtlNtStatusToDosError, resolved at run time: ntdll exports them, but the
-/// import libraries of MSVC and MinGW do not declare them.
+/// NtQuerySection, NtQueryEvent and RtlNtStatusToDosError, resolved at run time: ntdll exports
+/// them, but the import libraries of MSVC and MinGW do not declare them.
 struct NtApi {
-  struct SectionBasicInformation {
-    void* base_address;
-    ULONG allocation_attributes;
-    LARGE_INTEGER maximum_size;
-  };
-  struct EventBasicInformation {
-    int event_type;  ///< 0: NotificationEvent (manual reset), 1: SynchronizationEvent (auto reset)
-    LONG event_state;
-  };
   using QueryObject = LONG(WINAPI*)(HANDLE, int, void*, ULONG, ULONG*);
   using StatusToDosError = ULONG(WINAPI*)(LONG);
-  static constexpr int section_basic_information = 0;
-  static constexpr int event_basic_information = 0;
 
   QueryObject query_section = nullptr;
   QueryObject query_event = nullptr;
@@ -143,18 +79,169 @@ struct NtApi {
   }
 };
 
+}  // namespace namedshm::detail::os
+
+/// The system calls of the Win32 backends, as NAMEDSHM_SYSTEM reaches them in users' builds.
+namespace namedshm::detail::os::native {
+using ::CloseHandle;
+using ::ConvertStringSecurityDescriptorToSecurityDescriptorW;
+using ::CreateEventExW;
+using ::CreateFileMappingW;
+using ::GetProcessTimes;
+using ::LocalFree;
+using ::MapViewOfFile;
+using ::MultiByteToWideChar;
+using ::OpenEventW;
+using ::OpenFileMappingW;
+using ::OpenProcess;
+using ::ResetEvent;
+using ::SetEvent;
+using ::UnmapViewOfFile;
+using ::VirtualQuery;
+using ::WaitForSingleObject;
+
+/// What a missing ntdll function answers, as an NTSTATUS: STATUS_PROCEDURE_NOT_FOUND.
+inline constexpr LONG procedure_not_found = static_cast<LONG>(0xC000007AUL);
+
+/// NtQuerySection (an NTSTATUS: negative on failure), or procedure_not_found.
+inline LONG NtQuerySection(HANDLE section, int information_class, void* information, ULONG length,
+                           ULONG* returned) noexcept {
+  const NtApi& nt = NtApi::get();
+  return nt.query_section != nullptr ? nt.query_section(section, information_class, information, length, returned)
+                                     : procedure_not_found;
+}
+/// NtQueryEvent (an NTSTATUS: negative on failure), or procedure_not_found.
+inline LONG NtQueryEvent(HANDLE event, int information_class, void* information, ULONG length,
+                         ULONG* returned) noexcept {
+  const NtApi& nt = NtApi::get();
+  return nt.query_event != nullptr ? nt.query_event(event, information_class, information, length, returned)
+                                   : procedure_not_found;
+}
+}  // namespace namedshm::detail::os::native
+
+namespace namedshm::detail::os {
+
+using native_handle_type = void*;  // HANDLE, spelled so that users need not see <windows.h>
+/// CreateFileMappingW and OpenFileMappingW fail with NULL, never INVALID_HANDLE_VALUE.
+inline constexpr native_handle_type invalid_handle = nullptr;
+
+/// Owner policy of a kernel object handle (section, event, process): null is none. The
+/// functions that make them fail with NULL, never INVALID_HANDLE_VALUE (WIL's
+/// handle_null_resource_policy).
+struct HandleTraits {
+  using value_type = HANDLE;
+  static constexpr HANDLE none() noexcept { return nullptr; }
+  static bool owns(HANDLE handle) noexcept { return handle != nullptr; }
+  static int close(HANDLE handle) noexcept {
+    return NAMEDSHM_SYSTEM(CloseHandle)(handle) ? 0 : static_cast<int>(::GetLastError());
+  }
+};
+using Handle = Unique<HandleTraits>;
+
+/// A mapped view: its address, and the size namedshm reports for it.
+struct ViewExtent {
+  void* address = nullptr;
+  std::size_t size = 0;
+};
+/// Owner policy of a view: UnmapViewOfFile on close.
+struct ViewTraits {
+  using value_type = ViewExtent;
+  static constexpr ViewExtent none() noexcept { return {}; }
+  static bool owns(ViewExtent view) noexcept { return view.address != nullptr; }
+  static int close(ViewExtent view) noexcept {
+    return NAMEDSHM_SYSTEM(UnmapViewOfFile)(view.address) ? 0 : static_cast<int>(::GetLastError());
+  }
+};
+using View = Unique<ViewTraits>;
+
+/// Owner policy of memory the system allocated with LocalAlloc (a converted security
+/// descriptor): LocalFree.
+struct LocalMemoryTraits {
+  using value_type = void*;
+  static constexpr void* none() noexcept { return nullptr; }
+  static bool owns(void* memory) noexcept { return memory != nullptr; }
+  static int close(void* memory) noexcept {
+    return NAMEDSHM_SYSTEM(LocalFree)(memory) == nullptr ? 0 : static_cast<int>(::GetLastError());
+  }
+};
+using LocalMemory = Unique<LocalMemoryTraits>;
+
+/// A live mapping: the section handle and the view of the whole section. Its members release
+/// themselves; Windows destroys the section, and its name, with the last handle.
+struct Mapping {
+  Handle handle;
+  View view;
+  bool created = false;
+
+  [[nodiscard]] void* address() const noexcept { return view.get().address; }
+  [[nodiscard]] std::size_t size() const noexcept { return view.get().size; }
+};
+
+inline void fail_with_last_error(Status& status, const char* why = nullptr) noexcept {
+  status.set_system(static_cast<int>(::GetLastError()), why);
+}
+
+/// The prefix and object name as UTF-16, NUL-terminated, on the stack. 255 UTF-8 bytes never
+/// need more than 255 UTF-16 units.
+class WideName {
+ public:
+  /// Converts a checked name; fails only if the OS rejects the UTF-8 (it was validated before).
+  bool assign(const NameParts& name, Status& status) noexcept {
+    int length = 0;
+    for (const std::string_view part : {name.prefix, name.object}) {
+      if (part.empty()) continue;
+      const int room = static_cast<int>(capacity) - 1 - length;
+      const int written = NAMEDSHM_SYSTEM(MultiByteToWideChar)(CP_UTF8, MB_ERR_INVALID_CHARS, part.data(),
+                                                               static_cast<int>(part.size()), text_ + length, room);
+      if (written == 0) {
+        fail_with_last_error(status, "cannot convert the name to UTF-16");
+        return false;
+      }
+      length += written;
+    }
+    text_[length] = L'\0';
+    return true;
+  }
+  const wchar_t* c_str() const noexcept { return text_; }
+
+ private:
+  static constexpr std::size_t capacity = 8 + max_object_name_bytes + 1;
+  wchar_t text_[capacity];
+};
+
+/// Explains the two errors that puzzle users of named sections most.
+inline const char* hint_for(DWORD error, const NameParts& name, bool creating) noexcept {
+  if (error == ERROR_ACCESS_DENIED && creating && name.scope == Scope::global) {
+    // The OS does not say which of the two it was; both are common, so name both.
+    return "creating a Global\\ object needs the SeCreateGlobalPrivilege privilege (services and "
+           "administrators have it; use Local\\ for one session), or the object exists and its "
+           "security descriptor refuses you";
+  }
+  if (error == ERROR_INVALID_HANDLE) return "the name belongs to another kind of object (an event, mutex, ...)";
+  return nullptr;
+}
+
+/// Records a failed NT call: its NTSTATUS turned into the Win32 error code users know.
+inline void fail_with_ntstatus(LONG result, Status& status, const char* why) noexcept {
+  const NtApi& nt = NtApi::get();
+  const ULONG error = result == native::procedure_not_found || nt.status_to_dos_error == nullptr
+                          ? ERROR_PROC_NOT_FOUND
+                          : nt.status_to_dos_error(result);
+  status.set_system(static_cast<int>(error), why);
+}
+
 /// The size of the section behind `section` (opened with SECTION_QUERY). Windows reports
 /// the size the section was created with rounded up to whole pages.
 inline std::uint64_t query_section_size(HANDLE section, Status& status) noexcept {
-  const NtApi& nt = NtApi::get();
-  if (nt.query_section == nullptr || nt.status_to_dos_error == nullptr) {
-    status.set_system(ERROR_PROC_NOT_FOUND, "ntdll.dll does not export NtQuerySection");
-    return 0;
-  }
-  NtApi::SectionBasicInformation info{};
-  const LONG result = nt.query_section(section, NtApi::section_basic_information, &info, sizeof info, nullptr);
+  struct SectionBasicInformation {
+    void* base_address;
+    ULONG allocation_attributes;
+    LARGE_INTEGER maximum_size;
+  } info{};
+  constexpr int section_basic_information = 0;
+  const LONG result = NAMEDSHM_SYSTEM(NtQuerySection)(section, section_basic_information, &info, sizeof info, nullptr);
   if (result < 0) {
-    status.set_system(static_cast<int>(nt.status_to_dos_error(result)), "cannot read the size of the section");
+    fail_with_ntstatus(result, status, "cannot read the size of the section (NtQuerySection)");
     return 0;
   }
   return static_cast<std::uint64_t>(info.maximum_size.QuadPart);
@@ -162,61 +249,51 @@ inline std::uint64_t query_section_size(HANDLE section, Status& status) noexcept
 
 inline DWORD view_access(bool writable) noexcept { return writable ? FILE_MAP_READ | FILE_MAP_WRITE : FILE_MAP_READ; }
 
-/// Maps the whole section; on failure closes `section` so that callers just return.
-inline Mapping map_whole(HANDLE section, std::uint64_t size, bool writable, bool created, Status& status) noexcept {
+/// Maps the whole section, which `mapping.handle` holds, and records `size` as its size.
+inline bool map_whole(Mapping& mapping, std::uint64_t size, bool writable, Status& status) noexcept {
   if (size > (std::numeric_limits<std::size_t>::max)()) {
-    ::CloseHandle(section);
     status.set(std::errc::file_too_large, "the section is larger than this process can map");
-    return {};
+    return false;
   }
-  void* address = ::MapViewOfFile(section, view_access(writable), 0, 0, 0);
+  void* address = NAMEDSHM_SYSTEM(MapViewOfFile)(mapping.handle.get(), view_access(writable), 0, 0, 0);
   if (address == nullptr) {
     fail_with_last_error(status, "cannot map a view of the section");
-    ::CloseHandle(section);
-    return {};
+    return false;
   }
-  return Mapping{section, address, static_cast<std::size_t>(size), created};
+  mapping.view.reset({address, static_cast<std::size_t>(size)});
+  return true;
 }
 
-/// The security a created section gets: the caller's SECURITY_ATTRIBUTES, one made from SDDL
+/// The security a created object gets: the caller's SECURITY_ATTRIBUTES, one made from SDDL
 /// text, or none (the creator's default, never a NULL DACL). Handles are never inheritable
 /// unless the caller's attributes say so.
 class Security {
  public:
-  Security() = default;
-  Security(const Security&) = delete;
-  Security& operator=(const Security&) = delete;
-  Security(Security&&) = delete;
-  Security& operator=(Security&&) = delete;
-  ~Security() {
-    if (descriptor_ != nullptr) ::LocalFree(descriptor_);
-  }
-
-  bool assign(const Request& request, Status& status) noexcept {
-    return assign(request.security, request.sddl, status);
-  }
-  /// `attributes`: the caller's SECURITY_ATTRIBUTES* or null; `sddl`: SDDL text or empty.
-  bool assign(const void* attributes, std::string_view sddl, Status& status) noexcept {
-    if (sddl.empty()) {
-      chosen_ = static_cast<SECURITY_ATTRIBUTES*>(const_cast<void*>(attributes));
+  bool assign(const SecurityRequest& request, Status& status) noexcept {
+    if (request.sddl.empty()) {
+      chosen_ = static_cast<SECURITY_ATTRIBUTES*>(const_cast<void*>(request.attributes));
       return true;
     }
     std::wstring wide;
     // SDDL is ASCII: one UTF-16 unit per byte at most.
-    if (!allocate_or_report(status, [&] { wide.resize(sddl.size()); })) return false;
-    const int length = ::MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, sddl.data(), static_cast<int>(sddl.size()),
-                                             wide.data(), static_cast<int>(wide.size()));
+    if (!allocate_or_report(status, [&] { wide.resize(request.sddl.size()); })) return false;
+    const int length = NAMEDSHM_SYSTEM(MultiByteToWideChar)(CP_UTF8, MB_ERR_INVALID_CHARS, request.sddl.data(),
+                                                            static_cast<int>(request.sddl.size()), wide.data(),
+                                                            static_cast<int>(wide.size()));
     if (length == 0) {
       fail_with_last_error(status, "the security descriptor (SDDL) is not valid UTF-8");
       return false;
     }
     wide.resize(static_cast<std::size_t>(length));
-    if (!::ConvertStringSecurityDescriptorToSecurityDescriptorW(wide.c_str(), SDDL_REVISION_1, &descriptor_, nullptr)) {
+    PSECURITY_DESCRIPTOR converted = nullptr;
+    if (!NAMEDSHM_SYSTEM(ConvertStringSecurityDescriptorToSecurityDescriptorW)(wide.c_str(), SDDL_REVISION_1,
+                                                                               &converted, nullptr)) {
       fail_with_last_error(status, "the security descriptor is not valid SDDL");
       return false;
     }
+    descriptor_.reset(converted);
     attributes_.nLength = sizeof attributes_;
-    attributes_.lpSecurityDescriptor = descriptor_;
+    attributes_.lpSecurityDescriptor = descriptor_.get();
     attributes_.bInheritHandle = FALSE;
     chosen_ = &attributes_;
     return true;
@@ -224,83 +301,81 @@ class Security {
   SECURITY_ATTRIBUTES* get() const noexcept { return chosen_; }
 
  private:
-  PSECURITY_DESCRIPTOR descriptor_ = nullptr;
+  LocalMemory descriptor_;
   SECURITY_ATTRIBUTES attributes_{};
   SECURITY_ATTRIBUTES* chosen_ = nullptr;
 };
 
 /// CreateFileMappingW for a pagefile-backed section. `existed` reports ERROR_ALREADY_EXISTS,
 /// which must be read before any other call can overwrite the thread's last error.
-inline HANDLE create_section(const Request& request, const WideName& name, bool& existed, Status& status) noexcept {
+inline Handle create_section(const Request& request, const WideName& name, bool& existed, Status& status) noexcept {
   const auto high = static_cast<DWORD>(request.size >> 32U);
   const auto low = static_cast<DWORD>(request.size & 0xFFFFFFFFU);
   Security security;
-  if (!security.assign(request, status)) return nullptr;
-  const HANDLE section =
-      ::CreateFileMappingW(INVALID_HANDLE_VALUE, security.get(), PAGE_READWRITE, high, low, name.c_str());
+  if (!security.assign(request.security, status)) return {};
+  Handle section(NAMEDSHM_SYSTEM(CreateFileMappingW)(INVALID_HANDLE_VALUE, security.get(), PAGE_READWRITE, high, low,
+                                                     name.c_str()));
   const DWORD error = ::GetLastError();
-  existed = section != nullptr && error == ERROR_ALREADY_EXISTS;
-  if (section == nullptr) status.set_system(static_cast<int>(error), hint_for(error, request.name, true));
+  existed = section && error == ERROR_ALREADY_EXISTS;
+  if (!section) status.set_system(static_cast<int>(error), hint_for(error, request.name, true));
   return section;
 }
 
-inline Mapping create(const Request& request, const WideName& name, Status& status) noexcept {
-  bool existed = false;
-  const HANDLE section = create_section(request, name, existed, status);
-  if (section == nullptr) return {};
-  if (existed) {  // never hand out someone else's object: that is how squatting works
-    ::CloseHandle(section);
-    status.set_system(ERROR_ALREADY_EXISTS);
-    return {};
-  }
-  return map_whole(section, request.size, true, true, status);
-}
-
-inline Mapping open_existing(HANDLE section, const Request& request, Status& status) noexcept {
-  const std::uint64_t size = query_section_size(section, status);
-  if (status) {
-    ::CloseHandle(section);
-    return {};
-  }
+/// Maps an existing section whose handle `mapping` holds (one opened with SECTION_QUERY).
+inline Mapping open_existing(Mapping mapping, const Request& request, Status& status) noexcept {
+  const std::uint64_t size = query_section_size(mapping.handle.get(), status);
+  if (status) return {};
   if (size < request.size) {
-    ::CloseHandle(section);
     status.set(std::errc::invalid_argument);
     status.actual_size = size;
     return {};
   }
-  return map_whole(section, size, request.writable, false, status);
+  if (!map_whole(mapping, size, request.writable, status)) return {};
+  return mapping;
 }
 
 /// Maps a section that may not be queried: a DACL can grant FILE_MAP_READ without
 /// SECTION_QUERY (raw-API programs rarely think of it). The view's extent, whole pages, is
 /// then the size.
-inline Mapping open_unqueryable(HANDLE section, const Request& request, Status& status) noexcept {
-  Mapping mapping = map_whole(section, 0, request.writable, false, status);
-  if (status) return {};
+inline Mapping open_unqueryable(Mapping mapping, const Request& request, Status& status) noexcept {
+  if (!map_whole(mapping, 0, request.writable, status)) return {};
   MEMORY_BASIC_INFORMATION view{};
-  if (::VirtualQuery(mapping.address, &view, sizeof view) == 0) {
+  if (NAMEDSHM_SYSTEM(VirtualQuery)(mapping.address(), &view, sizeof view) == 0) {
     fail_with_last_error(status, "cannot read the size of the view");
-  } else if (view.RegionSize < request.size) {
-    status.set(std::errc::invalid_argument);
-    status.actual_size = view.RegionSize;
-  }
-  if (status) {
-    ::UnmapViewOfFile(mapping.address);
-    ::CloseHandle(section);
     return {};
   }
-  mapping.size = view.RegionSize;
+  if (view.RegionSize < request.size) {
+    status.set(std::errc::invalid_argument);
+    status.actual_size = view.RegionSize;
+    return {};
+  }
+  mapping.view.reset({mapping.view.release().address, view.RegionSize});
+  return mapping;
+}
+
+inline Mapping create(const Request& request, const WideName& name, Status& status) noexcept {
+  bool existed = false;
+  Mapping mapping;
+  mapping.handle = create_section(request, name, existed, status);
+  if (!mapping.handle) return {};
+  if (existed) {  // never hand out someone else's object: that is how squatting works
+    status.set_system(ERROR_ALREADY_EXISTS);
+    return {};
+  }
+  if (!map_whole(mapping, request.size, true, status)) return {};
+  mapping.created = true;
   return mapping;
 }
 
 inline Mapping open(const Request& request, const WideName& name, Status& status) noexcept {
   const DWORD access = view_access(request.writable);
-  HANDLE section = ::OpenFileMappingW(access | SECTION_QUERY, FALSE, name.c_str());
-  if (section != nullptr) return open_existing(section, request, status);
+  Mapping mapping;
+  mapping.handle.reset(NAMEDSHM_SYSTEM(OpenFileMappingW)(access | SECTION_QUERY, FALSE, name.c_str()));
+  if (mapping.handle) return open_existing(std::move(mapping), request, status);
   DWORD error = ::GetLastError();
   if (error == ERROR_ACCESS_DENIED) {
-    section = ::OpenFileMappingW(access, FALSE, name.c_str());
-    if (section != nullptr) return open_unqueryable(section, request, status);
+    mapping.handle.reset(NAMEDSHM_SYSTEM(OpenFileMappingW)(access, FALSE, name.c_str()));
+    if (mapping.handle) return open_unqueryable(std::move(mapping), request, status);
     error = ::GetLastError();
   }
   status.set_system(static_cast<int>(error), hint_for(error, request.name, false));
@@ -309,10 +384,13 @@ inline Mapping open(const Request& request, const WideName& name, Status& status
 
 inline Mapping open_or_create(const Request& request, const WideName& name, Status& status) noexcept {
   bool existed = false;
-  const HANDLE section = create_section(request, name, existed, status);
-  if (section == nullptr) return {};
-  if (existed) return open_existing(section, request, status);
-  return map_whole(section, request.size, true, true, status);
+  Mapping mapping;
+  mapping.handle = create_section(request, name, existed, status);
+  if (!mapping.handle) return {};
+  if (existed) return open_existing(std::move(mapping), request, status);
+  if (!map_whole(mapping, request.size, true, status)) return {};
+  mapping.created = true;
+  return mapping;
 }
 
 inline Mapping acquire(const Request& request, Status& status) noexcept {
@@ -329,12 +407,12 @@ inline Mapping acquire(const Request& request, Status& status) noexcept {
   return {};
 }
 
-/// Unmaps and closes. Windows destroys the section with its last handle, so there is never a
-/// name to remove.
-inline void release(Mapping& mapping, const NameParts* /*unlink_name*/) noexcept {
-  if (mapping.address != nullptr) ::UnmapViewOfFile(mapping.address);
-  if (mapping.handle != invalid_handle) ::CloseHandle(mapping.handle);
-  mapping = Mapping{};
+/// Releases a mapping now, reporting what failed: unmapping, closing the handle. Windows
+/// destroys the section, and its name, with the last handle: there is no name to remove.
+inline void close(Mapping& mapping, Status& status) noexcept {
+  note_close_error(mapping.view.close(), "cannot unmap the view", status);
+  note_close_error(mapping.handle.close(), "cannot close the section handle", status);
+  mapping.created = false;
 }
 
 /// Windows has no way to remove a name: the kernel does it when the last handle closes.

@@ -1,0 +1,398 @@
+// namedshm: what the two channel endpoint classes share: the region (header + ring), the two
+// events, this side's attachment, and the wait loop. Not for users; see ChannelSender and
+// ChannelReceiver in namedshm/channel.hpp.
+// SPDX-License-Identifier: MIT
+#ifndef NAMEDSHM_DETAIL_CHANNEL_ENDPOINT_HPP
+#define NAMEDSHM_DETAIL_CHANNEL_ENDPOINT_HPP
+
+#include <algorithm>    // std::min
+#include <atomic>       // std::atomic, std::memory_order
+#include <chrono>       // the slices of a blocking wait
+#include <cstddef>      // std::byte, std::size_t
+#include <cstdint>      // std::uint32_t, std::uint64_t, PTRDIFF_MAX
+#include <new>          // std::launder
+#include <string>       // std::string, the events' names
+#include <string_view>  // std::string_view
+#include <thread>       // std::this_thread::yield
+#include <utility>      // std::exchange, std::move
+
+#include "channel_backend.hpp"  // Presence, PeerStatus: the one platform switch of channels
+#include "channel_layout.hpp"   // Header, record words
+#include "creator_wait.hpp"     // wait_for_creator
+#include "error.hpp"            // Status, allocate_or_report
+#include "event_backend.hpp"    // os::EventObject, the events' backend
+#include "name.hpp"             // check_name, max_object_name_bytes
+#include "region.hpp"           // Region
+#include "spin.hpp"             // cpu_relax
+
+namespace namedshm::detail::channel {
+
+using Clock = WaitClock;
+
+/// How an endpoint waits; namedshm::WaitPolicy lists the same values in the same order.
+enum class WaitMode : unsigned char { spin, block, spin_then_block };
+
+/// A blocked waiter wakes at least this often to ask the OS whether its peer still lives.
+inline constexpr std::chrono::milliseconds wait_slice{50};
+/// spin_then_block: how long to busy-wait before sleeping.
+inline constexpr std::chrono::microseconds spin_budget{50};
+/// spin: how long to busy-wait with `pause` alone before also yielding the thread.
+inline constexpr std::chrono::microseconds pause_budget{200};
+/// The suffixes of a channel's two events, and the longest of them.
+inline constexpr std::string_view ready_suffix = ".ready";
+inline constexpr std::string_view room_suffix = ".room";
+inline constexpr std::size_t event_suffix_bytes = ready_suffix.size();
+
+/// How a wait ended.
+enum class Wait : unsigned char { ready, peer_closed, peer_died, timed_out, failed };
+
+/// How to make or open an endpoint (namedshm::ChannelOptions, as the machinery sees it).
+struct EndpointOptions {
+  WaitMode wait = WaitMode::spin_then_block;
+  SecurityRequest security;
+};
+
+/// Sets `event` if the side that sleeps on it announced so in `waiting`. A failed notify is not
+/// reported: the sleeper looks again every wait_slice anyway.
+inline void wake_if_waiting(std::atomic<std::uint32_t>& waiting, const os::EventRef& event) noexcept {
+  if (waiting.load(std::memory_order_seq_cst) == 0) return;
+  if (waiting.exchange(0, std::memory_order_seq_cst) == 0) return;
+  Status ignored;
+  os::event_notify(event, ignored);
+}
+
+/**
+ * This side's attachment to a channel: marks the slot attached while it lives, and on release
+ * marks it closed and wakes the peer if it sleeps. Moves like an owner: the duty goes with it.
+ * It points into the region's mapping and names the peer's event by what the OS keeps of it,
+ * so it stays valid wherever the endpoint is moved, as long as the region and events live.
+ */
+class Attachment {
+ public:
+  Attachment() noexcept = default;
+  Attachment(const Attachment&) = delete;
+  Attachment& operator=(const Attachment&) = delete;
+  Attachment(Attachment&& other) noexcept
+      : header_(std::exchange(other.header_, nullptr)),
+        presence_(std::move(other.presence_)),
+        section_(other.section_),
+        peer_event_(other.peer_event_),
+        role_(other.role_) {}
+  Attachment& operator=(Attachment&& other) noexcept {
+    if (this != &other) {
+      detach();
+      header_ = std::exchange(other.header_, nullptr);
+      presence_ = std::move(other.presence_);
+      section_ = other.section_;
+      peer_event_ = other.peer_event_;
+      role_ = other.role_;
+    }
+    return *this;
+  }
+  ~Attachment() { detach(); }
+
+  /// Takes this side's slot: fails with errc::device_or_resource_busy while a live endpoint of
+  /// the same role holds it.
+  bool attach(Header& header, Role role, Presence::handle_type section, const os::EventRef& peer_event,
+              Status& status) noexcept {
+    if (!presence_.attach(section, header, role, status)) return false;
+    header_ = &header;
+    section_ = section;
+    peer_event_ = peer_event;
+    role_ = role;
+    return true;
+  }
+
+  /// The peer's status; `ask_os`: also ask the OS whether an attached peer still lives.
+  PeerStatus peer(bool ask_os) noexcept { return presence_.peer(section_, *header_, role_, ask_os); }
+
+  /// Marks the slot closed and wakes a sleeping peer: a sender's close ends the receiver's
+  /// wait, and the other way round. Does nothing when not attached.
+  void detach() noexcept {
+    if (header_ == nullptr) return;  // never touch the slot of an endpoint that failed to attach
+    Header& header = *std::exchange(header_, nullptr);
+    presence_.detach(section_, header, role_);
+    wake_if_waiting(role_ == Role::sender ? header.consumer_waiting : header.producer_waiting, peer_event_);
+  }
+
+ private:
+  Header* header_ = nullptr;  ///< null: not attached
+  Presence presence_;
+  Presence::handle_type section_{};
+  os::EventRef peer_event_;
+  Role role_ = Role::sender;
+};
+
+/**
+ * One side of a channel. Events: `<name>.ready` (the producer sets it for a consumer blocked
+ * on an empty ring) and `<name>.room` (the consumer sets it for a producer blocked on a full
+ * ring), both auto-reset. A waiter announces itself in its `*_waiting` word (seq_cst), checks
+ * its condition once more, and only then sleeps; the other side notifies only if it sees the
+ * word set, so a stream without sleepers makes no system call. Moves and clean-up are its
+ * members': the attachment (declared last, so released first), the events, the region.
+ */
+class Endpoint {
+ public:
+  Endpoint() noexcept = default;
+  Endpoint(const Endpoint&) = delete;
+  Endpoint& operator=(const Endpoint&) = delete;
+  Endpoint(Endpoint&& other) noexcept = default;
+  /// Member-wise, but the attachment first: it points into the region that the next line
+  /// releases (the destructor's order, attachment last declared, needs no help).
+  Endpoint& operator=(Endpoint&& other) noexcept {
+    if (this != &other) {
+      attachment_.detach();
+      region_ = std::move(other.region_);
+      ready_ = std::move(other.ready_);
+      room_ = std::move(other.room_);
+      role_ = other.role_;
+      policy_ = other.policy_;
+      attachment_ = std::move(other.attachment_);
+    }
+    return *this;
+  }
+  ~Endpoint() = default;
+
+  /// Creates the channel (region, then events, then the header, `magic` last) or opens it, and
+  /// attaches as `role`. `name` (as the caller wrote it) and `parts` passed check_name.
+  /// Empty with `status` set on failure.
+  static Endpoint make(std::string_view name, const NameParts& parts, Role role, bool create, std::size_t capacity,
+                       const EndpointOptions& options, Status& status) noexcept {
+    if (!check_length(parts, status)) return {};
+    std::string ready_name;
+    std::string room_name;
+    const bool named = allocate_or_report(status, [&] {
+      ready_name.assign(name).append(ready_suffix);
+      room_name.assign(name).append(room_suffix);
+    });
+    if (!named) return {};
+    Endpoint endpoint;
+    endpoint.role_ = role;
+    endpoint.policy_ = options.wait;
+    const EventNames events{ready_name, room_name};
+    const bool made = create ? endpoint.make_objects(name, parts, events, capacity, options, status)
+                             : endpoint.open_objects(name, parts, events, status);
+    if (!made) return {};
+    const os::EventObject& peer_event = role == Role::sender ? endpoint.ready_ : endpoint.room_;
+    if (!endpoint.attachment_.attach(endpoint.header(), role, endpoint.region_.native_handle(), peer_event.ref(),
+                                     status)) {
+      return {};
+    }
+    if (create) endpoint.header().magic.store(magic, std::memory_order_release);
+    return endpoint;
+  }
+
+  /**
+   * Removes each of the channel's three names (`name`, `name.ready`, `name.room`) that no live
+   * namedshm process holds, as SharedRegion::remove_if_stale does for one; true if it removed
+   * any. `parts` passed check_name. POSIX only: on Windows nothing outlives its last handle.
+   */
+  static bool remove_stale(std::string_view name, const NameParts& parts, Status& status) noexcept {
+    if (!check_length(parts, status)) return false;
+    bool removed = os::remove_if_stale(parts, status);
+    for (const std::string_view suffix : {ready_suffix, room_suffix}) {
+      std::string event_name;
+      if (!allocate_or_report(status, [&] { event_name.assign(name).append(suffix); })) return removed;
+      const NameCheck check = check_name(event_name);
+      if (!status) removed = os::remove_if_stale(check.parts, status) || removed;
+    }
+    return removed;
+  }
+
+  [[nodiscard]] bool valid() const noexcept { return region_.valid(); }
+  Header& header() const noexcept { return *std::launder(reinterpret_cast<Header*>(region_.data())); }
+  std::byte* ring() const noexcept { return region_.data() + ring_offset; }
+  std::uint64_t capacity() const noexcept { return valid() ? header().capacity : 0; }
+  std::uint64_t mask() const noexcept { return capacity() - 1; }
+  [[nodiscard]] const std::string& name() const noexcept { return region_.name(); }
+  std::atomic<std::uint64_t>& word(std::uint64_t position) const noexcept { return word_at(ring(), mask(), position); }
+
+  /// The peer's status; `ask_os`: also ask the OS whether an attached peer still lives.
+  PeerStatus peer(bool ask_os) noexcept { return attachment_.peer(ask_os); }
+
+  /// Wakes the consumer (`consumer` true) or the producer if it announced that it sleeps.
+  void wake(bool consumer) noexcept {
+    wake_if_waiting(consumer ? header().consumer_waiting : header().producer_waiting,
+                    (consumer ? ready_ : room_).ref());
+  }
+
+  /**
+   * Waits until `ready()` (which must read the shared words with seq_cst) is true, the peer
+   * has closed or died, or `deadline` passes; `consumer` says which side this is.
+   */
+  template <class Ready>
+  Wait wait(Ready ready, bool consumer, Clock::time_point deadline, Status& status) noexcept {
+    if (ready()) return Wait::ready;
+    if (peer(false) == PeerStatus::closed) return Wait::peer_closed;
+    const auto start = Clock::now();
+    if (start >= deadline) return Wait::timed_out;
+    if (policy_ != WaitMode::block) {
+      const Wait spun = spin(ready, start, deadline);
+      if (spun != Wait::failed) return spun;  // `failed` here: the spin budget ran out, sleep now
+    }
+    auto& waiting = consumer ? header().consumer_waiting : header().producer_waiting;
+    const os::EventObject& event = consumer ? ready_ : room_;
+    const auto give_up = [&](Wait why) {
+      waiting.store(0, std::memory_order_relaxed);
+      return why;
+    };
+    for (;;) {
+      waiting.store(1, std::memory_order_seq_cst);
+      if (ready()) return give_up(Wait::ready);
+      if (peer(false) == PeerStatus::closed) return give_up(Wait::peer_closed);
+      const auto now = Clock::now();
+      if (now >= deadline) return give_up(Wait::timed_out);
+      const auto slice_end = deadline - now > wait_slice ? now + wait_slice : deadline;
+      const bool woken = os::event_wait(event, slice_end, status);
+      if (status) {
+        status.detail = "cannot wait for the channel's event";
+        return give_up(Wait::failed);
+      }
+      if (!woken && peer(true) == PeerStatus::died) return give_up(Wait::peer_died);
+    }
+  }
+
+  /**
+   * Marks this side closed, wakes a sleeping peer, and releases everything now; returns the
+   * channel's name, for a message. `status` reports the first step that failed (POSIX: a
+   * creator's name that could not be removed). Does not throw.
+   */
+  std::string close(Status& status) noexcept {
+    attachment_.detach();
+    os::event_close(ready_, status);
+    os::event_close(room_, status);
+    return region_.close(status);
+  }
+
+ private:
+  /// The names of the two events, as written and as checked.
+  struct EventNames {
+    const std::string& ready;
+    const std::string& room;
+  };
+
+  /// Busy-waits as the policy says: `failed` when spin_then_block should go to sleep now.
+  template <class Ready>
+  Wait spin(Ready& ready, Clock::time_point start, Clock::time_point deadline) noexcept {
+    auto next_os_check = start + wait_slice;
+    const auto pause_until = start + (policy_ == WaitMode::spin ? pause_budget : spin_budget);
+    for (unsigned round = 1;; ++round) {
+      if (ready()) return Wait::ready;
+      cpu_relax();
+      if (round % 64 != 0) continue;
+      if (peer(false) == PeerStatus::closed) return Wait::peer_closed;
+      const auto now = Clock::now();
+      if (now >= deadline) return Wait::timed_out;
+      if (now >= next_os_check) {
+        if (peer(true) == PeerStatus::died) return Wait::peer_died;
+        next_os_check = now + wait_slice;
+      }
+      if (now >= pause_until) {
+        if (policy_ == WaitMode::spin_then_block) return Wait::failed;
+        std::this_thread::yield();
+      }
+    }
+  }
+
+  static bool check_length(const NameParts& parts, Status& status) noexcept {
+    if (parts.object.size() + event_suffix_bytes <= max_object_name_bytes) return true;
+    status.set(std::errc::filename_too_long,
+               "a channel's name may have at most 249 bytes after its prefix: its events add \".ready\" and "
+               "\".room\" to it, and names have at most 255");
+    return false;
+  }
+
+  /// The request for one of the channel's events, whose name is the channel's with a suffix.
+  static EventRequest event_request(const std::string& name, Disposition disposition,
+                                    const SecurityRequest& security) noexcept {
+    EventRequest request;
+    request.name = check_name(name).parts;  // valid: the channel's name passed, and fits with the suffix
+    request.utf8_name = name;
+    request.disposition = disposition;
+    request.security = security;
+    return request;
+  }
+
+  bool make_objects(std::string_view name, const NameParts& parts, const EventNames& events, std::size_t requested,
+                    const EndpointOptions& options, Status& status) noexcept {
+    if (requested == 0) {
+      status.set(std::errc::invalid_argument, "the capacity is 0");
+      return false;
+    }
+    const std::uint64_t capacity = round_capacity(requested);
+    if (capacity == 0 || capacity > static_cast<std::uint64_t>(PTRDIFF_MAX) - ring_offset) {
+      status.set(std::errc::invalid_argument, "the capacity is larger than 2 GiB, the largest ring");
+      return false;
+    }
+    Request request;
+    request.name = parts;
+    request.disposition = Disposition::create;
+    request.size = ring_offset + capacity;
+    request.security = options.security;
+    region_ = Region::acquire(name, request, status);
+    if (status) return fail(status, "cannot create the channel's region");
+    ready_ = os::event_acquire(event_request(events.ready, Disposition::create, options.security), status);
+    if (status) return fail(status, "cannot create the channel's event \"<name>.ready\"");
+    room_ = os::event_acquire(event_request(events.room, Disposition::create, options.security), status);
+    if (status) return fail(status, "cannot create the channel's event \"<name>.room\"");
+    Header& header = this->header();
+    header.version = layout_version;
+    header.ring_offset = static_cast<std::uint32_t>(ring_offset);
+    header.capacity = capacity;
+    return true;
+  }
+
+  bool open_objects(std::string_view name, const NameParts& parts, const EventNames& events, Status& status) noexcept {
+    Request request;
+    request.name = parts;
+    region_ = Region::acquire(name, request, status);
+    if (status) return fail(status, "cannot open the channel's region");
+    if (region_.size() < ring_offset + min_capacity) {
+      status.set(std::errc::invalid_argument, "the region is too small to be a channel");
+      return false;
+    }
+    const Header& header = this->header();
+    // POSIX: the creator sizes the region before it writes the header, so wait a little.
+    std::uint64_t found = 0;
+    wait_for_creator([&] { return (found = header.magic.load(std::memory_order_acquire)) != 0; });
+    if (found != magic) {
+      status.set(std::errc::invalid_argument,
+                 found == 0 ? "the region is not a channel (it has no channel header, or its creator died making it)"
+                            : "the region is not a channel (its first bytes are not a channel header)");
+      return false;
+    }
+    if (header.version != layout_version) {
+      status.set(std::errc::protocol_not_supported,
+                 "the channel was made by a version of namedshm with another channel layout");
+      return false;
+    }
+    const std::uint64_t capacity = header.capacity;
+    const bool power_of_two = capacity != 0 && (capacity & (capacity - 1)) == 0;
+    if (header.ring_offset != ring_offset || !power_of_two || capacity < min_capacity || capacity > max_capacity ||
+        region_.size() - ring_offset < capacity) {
+      status.set(std::errc::invalid_argument, "the channel's header is damaged (its capacity does not fit the region)");
+      return false;
+    }
+    ready_ = os::event_acquire(event_request(events.ready, Disposition::open, {}), status);
+    if (status) return fail(status, "cannot open the channel's event \"<name>.ready\"");
+    room_ = os::event_acquire(event_request(events.room, Disposition::open, {}), status);
+    if (status) return fail(status, "cannot open the channel's event \"<name>.room\"");
+    return true;
+  }
+
+  static bool fail(Status& status, const char* why) noexcept {
+    status.detail = why;
+    return false;
+  }
+
+  Region region_;
+  os::EventObject ready_;  ///< the consumer sleeps on it
+  os::EventObject room_;   ///< the producer sleeps on it
+  Role role_ = Role::sender;
+  WaitMode policy_ = WaitMode::spin_then_block;
+  Attachment attachment_;  ///< last, so that it detaches before the events and the region close
+};
+
+}  // namespace namedshm::detail::channel
+
+#endif  // NAMEDSHM_DETAIL_CHANNEL_ENDPOINT_HPP
