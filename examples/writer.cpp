@@ -124,6 +124,32 @@ bool wait_for_reader(namedshm::Event& read_event) {
 
 void report(const std::string& line) { example::report(program, line); }
 
+/// Waits until a reader has read the message, a key is pressed, Ctrl+C, or the timeout: the
+/// exit code for each.
+int wait_until_read(const Options& options, const std::atomic<std::uint32_t>* read_count, namedshm::Event& read_event,
+                    bool interactive) {
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout.duration;
+  for (bool told = false;;) {
+    if (told || (read_count != nullptr && read_count->load(std::memory_order_acquire) != 0)) {
+      example::write_line(stdout, std::string(program) + ": a reader has read the message; closing the region");
+      return example::exit_ok;
+    }
+    if (interactive && example::key_pressed()) {
+      example::write_line(stdout, std::string(program) + ": key pressed; closing the region");
+      return example::exit_ok;
+    }
+    if (example::interrupted()) {
+      report("interrupted; closing the region");
+      return example::exit_interrupted;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      report("no reader confirmed reading the message within " + options.timeout.text + " s");
+      return example::exit_not_acknowledged;
+    }
+    told = wait_for_reader(read_event);
+  }
+}
+
 int run(const Options& options) {
   const std::string stored = example::encode(options.message, options.encoding);
   if (stored.size() > options.size) {
@@ -162,26 +188,12 @@ int run(const Options& options) {
                                     "event, so the wait lasts the whole timeout");
   }
 
-  const auto deadline = std::chrono::steady_clock::now() + options.timeout.duration;
-  for (bool told = false;;) {
-    if (told || (read_count != nullptr && read_count->load(std::memory_order_acquire) != 0)) {
-      example::write_line(stdout, std::string(program) + ": a reader has read the message; closing the region");
-      return example::exit_ok;
-    }
-    if (interactive && example::key_pressed()) {
-      example::write_line(stdout, std::string(program) + ": key pressed; closing the region");
-      return example::exit_ok;
-    }
-    if (example::interrupted()) {
-      report("interrupted; closing the region");
-      return example::exit_interrupted;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      report("no reader confirmed reading the message within " + options.timeout.text + " s");
-      return example::exit_not_acknowledged;
-    }
-    told = wait_for_reader(read_event);
-  }
+  const int outcome = wait_until_read(options, read_count, read_event, interactive);
+  // Closed here rather than by the destructors, which must stay silent: a close that fails says
+  // so (on POSIX, "... cannot remove the name: it is left"), and run_main reports it.
+  read_event.close();
+  region.close();
+  return outcome;
 }
 
 }  // namespace

@@ -22,6 +22,24 @@ passed=0
 failed=0
 started=$SECONDS
 
+# test_names: the shared-memory names that tests and examples make (nshm-test-*, namedshm-*),
+# as /dev/shm lists them, sorted. Wine's names live inside wineserver, not there.
+test_names() { ls /dev/shm 2>/dev/null | grep -E '^(nshm|namedshm)-' | sort; }
+
+# check_names_left STAGE BEFORE: fails the stage (one failure) if it left names that were not
+# in BEFORE (test_names before it ran): every test must clean up after itself, also after a
+# crash it caused on purpose. Removes them, so that the next stage is not blamed.
+check_names_left() {
+  local stage=$1 before=$2 left
+  left=$(comm -13 <(printf '%s\n' "$before") <(test_names) | sed '/^$/d')
+  [ -z "$left" ] && return 0
+  echo "$stage: FAILED: the tests left these names in /dev/shm:"
+  # shellcheck disable=SC2086 # one name per word: names hold no spaces
+  printf '  %s\n' $left
+  (cd /dev/shm && rm -f -- $left)
+  failed=$((failed + 1))
+}
+
 # build_preset PRESET: configure and build one preset. A preset that does not configure or
 # build counts as one failure, and the function fails.
 build_preset() {
@@ -46,8 +64,10 @@ run_preset() {
   local preset=$1
   build_preset "$preset" || return
   log "$preset: test"
-  local output
+  local output names_before
+  names_before=$(test_names)
   output=$(ctest --preset "$preset" 2>&1)
+  check_names_left "$preset" "$names_before"
   printf '%s\n' "$output" | grep -v -E '^ +Start |Test +#[0-9]+: .* Passed'
   # A crash of Wine's own server is logged where the CTest fixture of cmake/wine_tests.cmake
   # sends its output: say so, since every test that was running then fails with it.
@@ -101,6 +121,8 @@ run_valgrind() {
     return
   fi
   log "valgrind: memcheck"
+  local names_before
+  names_before=$(test_names)
   # From the tests' folder, where ctest runs them too. The timeout keeps a hang from using up
   # CI's time; a clean run takes 2 to 4 minutes.
   if (cd "$valgrind_build/tests" && timeout 1800 valgrind --error-exitcode=99 --leak-check=full \
@@ -112,6 +134,7 @@ run_valgrind() {
     echo "valgrind: FAILED (build/valgrind.log)"
     failed=$((failed + 1))
   fi
+  check_names_left valgrind "$names_before"
 }
 
 # Seconds each fuzzer runs; CI uses the default.

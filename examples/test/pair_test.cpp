@@ -11,6 +11,8 @@
 // No test depends on timing to pass: an order ("writer first") is made by waiting for what a
 // program prints once it is ready, and every wait has a generous upper bound only, after which
 // the test fails instead of hanging.
+#include <namedshm/channel.hpp>  // ChannelReceiver::remove_if_stale, after a killed creator
+
 #include <chrono>       // deadlines
 #include <cstdio>       // std::printf
 #include <fstream>      // std::ifstream, reading the output files
@@ -767,7 +769,10 @@ void stream_receiver_dies() {
   const Outcome sent = sender.finish();
   check(sent.exit_code == 9, "the sender exits with 9: the receiver went away");
   check(contains(sent.err, "the receiver went away"), "it says so");
-  remove_leftover(name);
+  // The receiver made the channel and was killed: its three names (the region, NAME.ready,
+  // NAME.room) are stale on POSIX, and one call clears them all. Windows keeps none.
+  const bool cleared = namedshm::ChannelReceiver::remove_if_stale(name);
+  check(cleared == !NAMEDSHM_WINDOWS, "remove_if_stale clears the killed creator's names (POSIX)");
 }
 
 const std::map<std::string, void (*)()> scenarios{
