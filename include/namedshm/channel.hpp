@@ -98,7 +98,7 @@ class Factories {
    * prefix. Throws std::system_error.
    */
   [[nodiscard]] static Endpoint create(const Name& name, std::size_t capacity, const ChannelOptions& options = {}) {
-    return or_throw({Endpoint::create_verb, name.utf8(), capacity},
+    return or_throw({verb("create channel sender", "create channel receiver"), name.utf8(), capacity},
                     [&](Status& status) { return make(name, true, capacity, options, status); });
   }
   /// As above; reports failure through `ec`. Does not throw.
@@ -118,7 +118,7 @@ class Factories {
    * Throws std::system_error.
    */
   [[nodiscard]] static Endpoint open(const Name& name, const ChannelOptions& options = {}) {
-    return or_throw({Endpoint::open_verb, name.utf8()},
+    return or_throw({verb("open channel sender", "open channel receiver"), name.utf8()},
                     [&](Status& status) { return make(name, false, 0, options, status); });
   }
   /// As above; reports failure through `ec`. Does not throw.
@@ -152,7 +152,8 @@ class Factories {
    * Throws std::system_error.
    */
   void close() {
-    close_or_throw(Endpoint::close_verb, [&](Status& status) { return self().close_now(status); });
+    close_or_throw(verb("close channel sender", "close channel receiver"),
+                   [&](Status& status) { return self().close_now(status); });
   }
   /// As above; reports failure through `ec`. Does not throw.
   void close(std::error_code& ec) noexcept {
@@ -160,6 +161,11 @@ class Factories {
   }
 
  private:
+  /// What a message says this end was doing: the sender's words or the receiver's.
+  static constexpr const char* verb(const char* sender, const char* receiver) noexcept {
+    return Endpoint::role == Role::sender ? sender : receiver;
+  }
+
   const Endpoint& self() const noexcept { return static_cast<const Endpoint&>(*this); }
   Endpoint& self() noexcept { return static_cast<Endpoint&>(*this); }
 
@@ -201,7 +207,9 @@ class Factories {
  *
  * Lifetime: as regions and events; on POSIX the creating endpoint removes the names when it is
  * destroyed, so keep it alive until the other end has opened the channel (already open
- * endpoints keep working). Thread safety: one thread at a time per endpoint.
+ * endpoints keep working). Thread safety: one thread at a time per endpoint. Move-only, and
+ * nothing of it throws: a moved-from sender is empty, and moving onto a sender, or destroying
+ * it, closes it (end of stream for the receiver) as close() does, but silently.
  *
  * Example:
  * @code
@@ -213,20 +221,12 @@ class Factories {
  * @endcode
  */
 class ChannelSender : public detail::channel::Factories<ChannelSender> {
- public:
-  /// An empty sender. Does not throw.
-  ChannelSender() noexcept = default;
-  ChannelSender(const ChannelSender&) = delete;
-  ChannelSender& operator=(const ChannelSender&) = delete;
-  /// Takes over `other`'s endpoint; `other` is left empty. Does not throw.
-  ChannelSender(ChannelSender&& other) noexcept = default;
-  /// Closes this sender (as the destructor does), then takes over `other`'s endpoint. Does not
-  /// throw.
-  ChannelSender& operator=(ChannelSender&& other) noexcept = default;
-  /// Closes (end of stream for the receiver). Failures cannot be reported here: call close()
-  /// first to hear of them. Does not throw.
-  ~ChannelSender() = default;
+  /// The step behind send() and try_send(): one message, waiting for room until `deadline`.
+  auto sending(const void* data, std::size_t size, detail::channel::Clock::time_point deadline) noexcept {
+    return [this, data, size, deadline](detail::Status& status) { return send_until(data, size, deadline, status); };
+  }
 
+ public:
   /**
    * Copies `size` bytes from `data` into the channel as one message, waiting while the ring is
    * full. Returns false, sending nothing, if the receiver has closed (or died while this call
@@ -235,15 +235,12 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
    * the wait.
    */
   [[nodiscard]] bool send(const void* data, std::size_t size) {
-    return detail::or_throw({"send on channel", name(), size}, [&](detail::Status& status) {
-      return send_until(data, size, (detail::channel::Clock::time_point::max)(), status);
-    });
+    return detail::or_throw({"send on channel", name(), size},
+                            sending(data, size, (detail::channel::Clock::time_point::max)()));
   }
   /// As above; reports failure through `ec` (and returns false). Does not throw.
   [[nodiscard]] bool send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-    return detail::or_report(ec, [&](detail::Status& status) {
-      return send_until(data, size, (detail::channel::Clock::time_point::max)(), status);
-    });
+    return detail::or_report(ec, sending(data, size, (detail::channel::Clock::time_point::max)()));
   }
   /// send(message.data(), message.size()). Throws std::system_error.
   [[nodiscard]] bool send(Span<const std::byte> message) { return send(message.data(), message.size()); }
@@ -258,15 +255,12 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
    * Throws std::system_error.
    */
   [[nodiscard]] bool try_send(const void* data, std::size_t size) {
-    return detail::or_throw({"try_send on channel", name(), size}, [&](detail::Status& status) {
-      return send_until(data, size, (detail::channel::Clock::time_point::min)(), status);
-    });
+    return detail::or_throw({"try_send on channel", name(), size},
+                            sending(data, size, (detail::channel::Clock::time_point::min)()));
   }
   /// As above; reports failure through `ec`. Does not throw.
   [[nodiscard]] bool try_send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-    return detail::or_report(ec, [&](detail::Status& status) {
-      return send_until(data, size, (detail::channel::Clock::time_point::min)(), status);
-    });
+    return detail::or_report(ec, sending(data, size, (detail::channel::Clock::time_point::min)()));
   }
 
   /**
@@ -314,9 +308,6 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
  private:
   friend class detail::channel::Factories<ChannelSender>;
   static constexpr detail::channel::Role role = detail::channel::Role::sender;
-  static constexpr const char* create_verb = "create channel sender";
-  static constexpr const char* open_verb = "open channel sender";
-  static constexpr const char* close_verb = "close channel sender";
   static constexpr std::uint64_t no_reservation = ~std::uint64_t{0};
 
   /// Factories made the core: starts after the last message a predecessor published.
@@ -489,8 +480,6 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
 
   /// An empty receiver. Does not throw.
   ChannelReceiver() noexcept = default;
-  ChannelReceiver(const ChannelReceiver&) = delete;
-  ChannelReceiver& operator=(const ChannelReceiver&) = delete;
   /// Takes over `other`'s endpoint; `other` is left empty. Does not throw.
   ChannelReceiver(ChannelReceiver&& other) noexcept = default;
   /// Closes this receiver (as the destructor does), then takes over `other`'s endpoint. Does
@@ -569,9 +558,6 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
  private:
   friend class detail::channel::Factories<ChannelReceiver>;
   static constexpr detail::channel::Role role = detail::channel::Role::receiver;
-  static constexpr const char* create_verb = "create channel receiver";
-  static constexpr const char* open_verb = "open channel receiver";
-  static constexpr const char* close_verb = "close channel receiver";
 
   /// Factories made the core: starts at the first message its predecessor had not released.
   void attached() noexcept {

@@ -10,6 +10,7 @@
 
 #include "detail/event_backend.hpp"  // detail::os::event_*, the platform's backend
 #include "detail/event_request.hpp"  // EventRequest, WaitClock
+#include "detail/name_text.hpp"      // NameText
 #include "detail/timeout.hpp"        // timeout_ns, steady_deadline
 #include "namedshm.hpp"              // Name, SecurityOptions, detail::check_argument
 
@@ -47,6 +48,10 @@ struct EventOptions {
  * event usable. One Event object may be used by several threads at once; move and close() are
  * not thread-safe against other calls.
  *
+ * Move-only, and nothing of it throws: a default-constructed or moved-from Event is empty, and
+ * moving onto an Event, or destroying it, closes it as close() does, but silently (call close()
+ * to hear of a failure).
+ *
  * Example:
  * @code
  *   auto done = namedshm::Event::create("Local\\job-done");   // process A
@@ -56,24 +61,6 @@ struct EventOptions {
  */
 class Event {
  public:
-  /// An empty event: owns nothing. Does not throw.
-  Event() noexcept = default;
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
-  /// Takes over `other`'s event; `other` is left empty. Does not throw.
-  Event(Event&& other) noexcept = default;
-  /// Closes this event (as the destructor does), then takes over `other`'s. Does not throw.
-  Event& operator=(Event&& other) noexcept {
-    if (this != &other) {  // member-wise, but a std::string is not safe to move into itself
-      object_ = std::move(other.object_);
-      name_ = std::move(other.name_);
-    }
-    return *this;
-  }
-  /// Closes the event; see the class comment for what happens to the name. Failures cannot be
-  /// reported here: call close() first to hear of them. Does not throw.
-  ~Event() = default;
-
   /// Creates a new event; fails with `std::errc::file_exists` if the name exists (never opens
   /// someone else's). Throws std::system_error.
   [[nodiscard]] static Event create(const Name& name, const EventOptions& options = {}) {
@@ -196,7 +183,7 @@ class Event {
   /// False for an empty (default-constructed, moved-from or closed) Event. Does not throw.
   [[nodiscard]] bool valid() const noexcept { return object_.valid(); }
   /// The name as given to create/open; empty for an empty Event. Does not throw.
-  [[nodiscard]] const std::string& name() const noexcept { return valid() ? name_ : detail::empty_name(); }
+  [[nodiscard]] const std::string& name() const noexcept { return valid() ? name_.get() : detail::empty_name(); }
 
   /**
    * Closes now, as the destructor would, and reports what the destructor must swallow (POSIX:
@@ -235,9 +222,7 @@ class Event {
   std::string release(detail::Status& status) noexcept {
     if (!valid()) return {};
     detail::os::event_close(object_, status);
-    std::string was = std::move(name_);
-    name_.clear();
-    return was;
+    return name_.take();
   }
 
   static bool remove_name(const Name& name, detail::Status& status) noexcept {
@@ -259,14 +244,14 @@ class Event {
     request.initially_set = options.initially_set;
     request.keep_name = options.keep_name;
     Event event;
-    if (!detail::allocate_or_report(status, [&] { event.name_.assign(name.utf8()); })) return {};
+    if (!event.name_.assign(name.utf8(), status)) return {};
     event.object_ = detail::os::event_acquire(request, status);
     if (status) return {};
     return event;
   }
 
   detail::os::EventObject object_;
-  std::string name_;
+  detail::NameText name_;
 };
 
 }  // namespace namedshm

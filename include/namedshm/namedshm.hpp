@@ -203,6 +203,10 @@ class Span {
  * region that created the name removes it when destroyed (unless CreateOptions::keep_name);
  * openers never remove it. Mappings already made stay valid either way.
  *
+ * Move-only, and nothing of it throws: a default-constructed or moved-from region is empty,
+ * and moving onto a region, or destroying it, releases it as close() does, but silently (call
+ * close() to hear of a failure).
+ *
  * Thread safety: distinct regions may be used from distinct threads; one region is not
  * synchronised (like any standard container). The shared memory itself is the caller's to
  * synchronise, e.g. with std::atomic members.
@@ -222,19 +226,6 @@ class BasicRegion {
   using native_handle_type = detail::Region::native_handle_type;
   /// `std::byte` for SharedRegion, `const std::byte` for ReadOnlyRegion.
   using byte_type = element<std::byte>;
-
-  /// An empty region: owns nothing. Does not throw.
-  BasicRegion() noexcept = default;
-  BasicRegion(const BasicRegion&) = delete;
-  BasicRegion& operator=(const BasicRegion&) = delete;
-  /// Takes over `other`'s object; `other` is left empty. Does not throw.
-  BasicRegion(BasicRegion&& other) noexcept = default;
-  /// Releases this region's object (as the destructor does), then takes over `other`'s.
-  /// Does not throw.
-  BasicRegion& operator=(BasicRegion&& other) noexcept = default;
-  /// Unmaps and closes; see the class comment for what happens to the name. Failures cannot be
-  /// reported here: call close() first to hear of them. Does not throw.
-  ~BasicRegion() = default;
 
   /**
    * Creates a new object of `size` bytes, zero-filled, and maps it read-write. Fails with

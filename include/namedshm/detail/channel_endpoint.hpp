@@ -134,8 +134,6 @@ class Attachment {
 class Endpoint {
  public:
   Endpoint() noexcept = default;
-  Endpoint(const Endpoint&) = delete;
-  Endpoint& operator=(const Endpoint&) = delete;
   Endpoint(Endpoint&& other) noexcept = default;
   /// Member-wise, but the attachment first: it points into the region that the next line
   /// releases (the destructor's order, attachment last declared, needs no help).
@@ -151,7 +149,6 @@ class Endpoint {
     }
     return *this;
   }
-  ~Endpoint() = default;
 
   /// Creates the channel (region, then events, then the header, `magic` last) or opens it, and
   /// attaches as `role`. `name` (as the caller wrote it) and `parts` passed check_name.

@@ -68,21 +68,8 @@ struct DescriptorTraits {
 };
 using Descriptor = Unique<DescriptorTraits>;
 
-/// A mapped view: its address and its length, which munmap needs.
-struct ViewExtent {
-  void* address = nullptr;
-  std::size_t size = 0;
-};
-/// Owner policy of a view: munmap on close.
-struct ViewTraits {
-  using value_type = ViewExtent;
-  static constexpr ViewExtent none() noexcept { return {}; }
-  static bool owns(ViewExtent view) noexcept { return view.address != nullptr; }
-  static int close(ViewExtent view) noexcept {
-    return NAMEDSHM_SYSTEM(munmap)(view.address, view.size) == 0 ? 0 : errno;
-  }
-};
-using View = Unique<ViewTraits>;
+inline int unmap(ViewExtent view) noexcept { return NAMEDSHM_SYSTEM(munmap)(view.address, view.size) == 0 ? 0 : errno; }
+using View = Unique<ViewTraits<unmap>>;
 
 /// "/object", NUL-terminated, on the stack: shm_open's form of a checked name.
 class ShmName {

@@ -10,32 +10,19 @@
 #include <string_view>  // std::string_view
 #include <utility>      // std::move
 
-#include "backend.hpp"  // os::Mapping, os::acquire, os::close
-#include "error.hpp"    // Status, allocate_or_report
-#include "name.hpp"     // empty_name
-#include "request.hpp"  // Request, check_security
+#include "backend.hpp"    // os::Mapping, os::acquire, os::close
+#include "error.hpp"      // Status, allocate_or_report
+#include "name.hpp"       // empty_name
+#include "name_text.hpp"  // NameText
+#include "request.hpp"    // Request, check_security
 
 namespace namedshm::detail {
 
-/// A mapping of one named object and the name it was asked for. Move-only, as its parts are;
-/// a moved-from or closed Region is empty.
+/// A mapping of one named object and the name it was asked for. Move-only, as its parts are
+/// (its moves are theirs); a moved-from or closed Region is empty.
 class Region {
  public:
   using native_handle_type = os::native_handle_type;
-
-  Region() noexcept = default;
-  Region(Region&&) noexcept = default;
-  /// Member-wise, but safe for self-assignment, which a std::string is not.
-  Region& operator=(Region&& other) noexcept {
-    if (this != &other) {
-      mapping_ = std::move(other.mapping_);
-      name_ = std::move(other.name_);
-    }
-    return *this;
-  }
-  Region(const Region&) = delete;
-  Region& operator=(const Region&) = delete;
-  ~Region() = default;
 
   /**
    * Creates, opens or opens-or-creates `request.name` (already checked) as `request` says;
@@ -53,7 +40,7 @@ class Region {
     }
     if (!check_security(request.security, status)) return {};
     Region region;
-    if (!allocate_or_report(status, [&] { region.name_.assign(name); })) return {};
+    if (!region.name_.assign(name, status)) return {};
     region.mapping_ = os::acquire(request, status);
     if (status) return {};
     return region;
@@ -64,7 +51,7 @@ class Region {
   [[nodiscard]] std::size_t size() const noexcept { return mapping_.size(); }
   [[nodiscard]] bool created() const noexcept { return valid() && mapping_.created; }
   /// The name as the caller wrote it; empty for an empty region (also a moved-from one).
-  [[nodiscard]] const std::string& name() const noexcept { return valid() ? name_ : empty_name(); }
+  [[nodiscard]] const std::string& name() const noexcept { return valid() ? name_.get() : empty_name(); }
   [[nodiscard]] native_handle_type native_handle() const noexcept { return mapping_.handle.get(); }
 
   /**
@@ -74,14 +61,12 @@ class Region {
    */
   std::string close(Status& status) noexcept {
     os::close(mapping_, status);
-    std::string name = std::move(name_);
-    name_.clear();  // an empty region has an empty name
-    return name;
+    return name_.take();
   }
 
  private:
   os::Mapping mapping_;
-  std::string name_;
+  NameText name_;
 };
 
 }  // namespace namedshm::detail

@@ -3,6 +3,7 @@
 #ifndef NAMEDSHM_DETAIL_UNIQUE_HPP
 #define NAMEDSHM_DETAIL_UNIQUE_HPP
 
+#include <cstddef>  // std::size_t
 #include <utility>  // std::exchange
 
 namespace namedshm::detail {
@@ -57,6 +58,21 @@ class Unique {
 
  private:
   value_type value_ = Traits::none();
+};
+
+/// A mapped view: its address, and its length (which munmap needs; Windows reports it).
+struct ViewExtent {
+  void* address = nullptr;
+  std::size_t size = 0;
+};
+
+/// Owner policy of a mapped view, which `unmap` gives back (0, or the OS's error code).
+template <int (*unmap)(ViewExtent) noexcept>
+struct ViewTraits {
+  using value_type = ViewExtent;
+  static constexpr ViewExtent none() noexcept { return {}; }
+  static bool owns(ViewExtent view) noexcept { return view.address != nullptr; }
+  static int close(ViewExtent view) noexcept { return unmap(view); }
 };
 
 }  // namespace namedshm::detail

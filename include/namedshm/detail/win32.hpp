@@ -138,21 +138,10 @@ struct HandleTraits {
 };
 using Handle = Unique<HandleTraits>;
 
-/// A mapped view: its address, and the size namedshm reports for it.
-struct ViewExtent {
-  void* address = nullptr;
-  std::size_t size = 0;
-};
-/// Owner policy of a view: UnmapViewOfFile on close.
-struct ViewTraits {
-  using value_type = ViewExtent;
-  static constexpr ViewExtent none() noexcept { return {}; }
-  static bool owns(ViewExtent view) noexcept { return view.address != nullptr; }
-  static int close(ViewExtent view) noexcept {
-    return NAMEDSHM_SYSTEM(UnmapViewOfFile)(view.address) ? 0 : static_cast<int>(::GetLastError());
-  }
-};
-using View = Unique<ViewTraits>;
+inline int unmap(ViewExtent view) noexcept {
+  return NAMEDSHM_SYSTEM(UnmapViewOfFile)(view.address) ? 0 : static_cast<int>(::GetLastError());
+}
+using View = Unique<ViewTraits<unmap>>;
 
 /// Owner policy of memory the system allocated with LocalAlloc (a converted security
 /// descriptor): LocalFree.
@@ -232,16 +221,26 @@ inline void fail_with_ntstatus(LONG result, Status& status, const char* why) noe
 
 /// The size of the section behind `section` (opened with SECTION_QUERY). Windows reports
 /// the size the section was created with rounded up to whole pages.
+/// Asks an NT query function (NtQuerySection, NtQueryEvent) for the basic information of
+/// `object`, class 0 of both; false, with `status` set, if it fails.
+template <class Query, class Information>
+bool query_basic_information(Query query, HANDLE object, Information& information, Status& status,
+                             const char* why) noexcept {
+  constexpr int basic_information = 0;  // SectionBasicInformation, EventBasicInformation
+  const LONG result = query(object, basic_information, &information, sizeof information, nullptr);
+  if (result >= 0) return true;
+  fail_with_ntstatus(result, status, why);
+  return false;
+}
+
 inline std::uint64_t query_section_size(HANDLE section, Status& status) noexcept {
   struct SectionBasicInformation {
     void* base_address;
     ULONG allocation_attributes;
     LARGE_INTEGER maximum_size;
   } info{};
-  constexpr int section_basic_information = 0;
-  const LONG result = NAMEDSHM_SYSTEM(NtQuerySection)(section, section_basic_information, &info, sizeof info, nullptr);
-  if (result < 0) {
-    fail_with_ntstatus(result, status, "cannot read the size of the section (NtQuerySection)");
+  if (!query_basic_information(NAMEDSHM_SYSTEM(NtQuerySection), section, info, status,
+                               "cannot read the size of the section (NtQuerySection)")) {
     return 0;
   }
   return static_cast<std::uint64_t>(info.maximum_size.QuadPart);
