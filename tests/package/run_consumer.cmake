@@ -1,6 +1,9 @@
 # Builds and runs tests/package/consumer one way (MODE), as CTest's `package:` tests do:
-#   cmake -DMODE=find_package|add_subdirectory|fetchcontent|pkg_config|vcpkg_usage -DSOURCE_DIR=...
-#         -DWORK_DIR=... [-DTOOLCHAIN=file] [-DEMULATOR=a|b|c] [-DGENERATOR=Ninja] -P run_consumer.cmake
+#   cmake -DMODE=find_package|add_subdirectory|fetchcontent|pkg_config|vcpkg_usage|
+#                add_subdirectory_then_ctest -DSOURCE_DIR=... -DWORK_DIR=... [-DTOOLCHAIN=file]
+#         [-DEMULATOR=a|b|c] [-DGENERATOR=Ninja] [-DCONSUMER_CMAKE=cmake] -P run_consumer.cmake
+# CONSUMER_CMAKE is the CMake that configures, builds and installs (default: this one; the
+# tests of older consumers pass Debian 11's).
 # find_package installs namedshm from SOURCE_DIR into a fresh prefix (GNUInstallDirs' default
 # layout), checks the tree (install_tree_checks.cmake), that the header, the installed package,
 # the pkg-config file and both vcpkg.json files carry one version, and that pkg-config finds the
@@ -29,21 +32,26 @@ endfunction()
 # the library only, and installs it into <prefix>.
 function(install_namedshm name prefix)
   file(REMOVE_RECURSE "${prefix}")
-  namedshm_run("${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/${name}-build" -G "${GENERATOR}" ${cross}
-      -DBUILD_TESTING=OFF -DNAMEDSHM_BUILD_EXAMPLES=OFF "-DCMAKE_INSTALL_PREFIX=${prefix}" ${ARGN})
-  namedshm_run("${CMAKE_COMMAND}" --install "${WORK_DIR}/${name}-build")
+  namedshm_run("${CONSUMER_CMAKE}" -S "${SOURCE_DIR}" -B "${WORK_DIR}/${name}-build" -G "${GENERATOR}" ${cross}
+      -DNAMEDSHM_BUILD_TESTS=OFF -DNAMEDSHM_BUILD_EXAMPLES=OFF "-DCMAKE_INSTALL_PREFIX=${prefix}" ${ARGN})
+  namedshm_run("${CONSUMER_CMAKE}" --install "${WORK_DIR}/${name}-build")
 endfunction()
 
 # build_and_run_consumer(<build folder> [cache arguments...]): configures, builds and runs the
 # consumer project in consumer_dir.
 function(build_and_run_consumer build_dir)
-  namedshm_run("${CMAKE_COMMAND}" -S "${consumer_dir}" -B "${build_dir}" -G "${GENERATOR}" ${cross} ${ARGN})
-  namedshm_run("${CMAKE_COMMAND}" --build "${build_dir}")
+  namedshm_run("${CONSUMER_CMAKE}" -S "${consumer_dir}" -B "${build_dir}" -G "${GENERATOR}" ${cross} ${ARGN})
+  namedshm_run("${CONSUMER_CMAKE}" --build "${build_dir}")
   file(GLOB program "${build_dir}/consumer" "${build_dir}/consumer.exe" "${build_dir}/main" "${build_dir}/main.exe")
   string(REPLACE "|" ";" emulator "${EMULATOR}")
   namedshm_run(${emulator} "${program}")
   set(namedshm_run_output "${namedshm_run_output}" PARENT_SCOPE)
 endfunction()
+
+# The CMake a consumer runs: this one, or CONSUMER_CMAKE (an older one, for those tests).
+if(NOT CONSUMER_CMAKE)
+  set(CONSUMER_CMAKE "${CMAKE_COMMAND}")
+endif()
 
 file(REMOVE_RECURSE "${WORK_DIR}")
 set(cross "")

@@ -14,7 +14,7 @@
 #include <utility>  // std::move
 
 #if defined(_WIN32)
-#  include "win32.hpp"  // windows.h (lean, no min/max), command_line
+#  include "support/win32.hpp"  // windows.h (lean, no min/max), command_line
 #else
 #  include <dirent.h>  // opendir, to count /proc/self/fd
 #  include <signal.h>

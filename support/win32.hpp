@@ -3,8 +3,8 @@
 // arguments widened and quoted by the rules that CommandLineToArgvW and the C runtime undo).
 // Empty on POSIX, where posix_spawn and execv take an argument vector.
 // SPDX-License-Identifier: MIT
-#ifndef NAMEDSHM_TEST_SUPPORT_WIN32_HPP
-#define NAMEDSHM_TEST_SUPPORT_WIN32_HPP
+#ifndef NAMEDSHM_SUPPORT_WIN32_HPP
+#define NAMEDSHM_SUPPORT_WIN32_HPP
 
 #if defined(_WIN32)
 #  ifndef WIN32_LEAN_AND_MEAN
@@ -58,4 +58,4 @@ inline std::wstring command_line(const std::wstring& program, const std::vector<
 }  // namespace namedshm_test
 
 #endif  // _WIN32
-#endif  // NAMEDSHM_TEST_SUPPORT_WIN32_HPP
+#endif  // NAMEDSHM_SUPPORT_WIN32_HPP
