@@ -371,7 +371,8 @@ TEST_CASE("Windows: security_attributes is used as given, inheritable handle inc
 TEST_CASE("Windows: without SECTION_QUERY a read-only open still maps the object, its size in whole pages",
           "[security][windows]") {
   // The DACL grants this user SECTION_MAP_READ (0x0004) and nothing else: no SECTION_QUERY, so
-  // NtQuerySection cannot give the size. The creator keeps full access through its own handle.
+  // NtQuerySection could not give the size; namedshm takes it from the view, and never asks
+  // for SECTION_QUERY. The creator keeps full access through its own handle.
   const std::string user = current_user_sid();
   REQUIRE_FALSE(user.empty());
   const auto name = unique_name("no-query");
@@ -380,7 +381,7 @@ TEST_CASE("Windows: without SECTION_QUERY a read-only open still maps the object
 
   const std::wstring wide(name.begin(), name.end());
   HANDLE queryable = OpenFileMappingW(FILE_MAP_READ | SECTION_QUERY, FALSE, wide.c_str());
-  CHECK(queryable == nullptr);  // the first thing ReadOnlyRegion::open tries is refused
+  CHECK(queryable == nullptr);  // what namedshm no longer asks for is refused
   CHECK(GetLastError() == ERROR_ACCESS_DENIED);
   if (queryable != nullptr) CloseHandle(queryable);
 

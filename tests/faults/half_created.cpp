@@ -73,8 +73,8 @@ constexpr std::uint32_t value_after_creation = 0x5EEDU;
 // Creates args[0], stopping itself (SIGSTOP) after shm_open and before the object has its size;
 // once continued, writes a value and keeps the region until the parent has read it.
 NAMEDSHM_CHILD_SCENARIO(create_frozen_before_sizing) {
-  // After shm_open and the shared lock, before the object has its size (fchmod, then ftruncate).
-  namedshm_test::faults::before_call("fchmod", [] { std::raise(SIGSTOP); });
+  // After shm_open, the shared lock and the fstat, before the object has its size.
+  namedshm_test::faults::before_call("ftruncate", [] { std::raise(SIGSTOP); });
   auto region = SharedRegion::create(args.at(0), sizeof(Mailbox));
   Mailbox& cells = region.object<Mailbox>();
   cells.child_ready.store(value_after_creation);

@@ -135,10 +135,6 @@ LONG NtQueryEvent(HANDLE event, int information_class, void* information, ULONG 
   if (fails("NtQueryEvent")) return ntstatus_for(plan.error);
   return native::NtQueryEvent(event, information_class, information, length, returned);
 }
-LONG NtQuerySection(HANDLE section, int information_class, void* information, ULONG length, ULONG* returned) noexcept {
-  if (fails("NtQuerySection")) return ntstatus_for(plan.error);
-  return native::NtQuerySection(section, information_class, information, length, returned);
-}
 HANDLE OpenEventW(DWORD access, BOOL inherit, LPCWSTR name) noexcept {
   if (fails("OpenEventW")) return fail_with(HANDLE{nullptr});
   return native::OpenEventW(access, inherit, name);
@@ -211,6 +207,9 @@ int shm_open(const char* name, int flags, mode_t mode) noexcept {
   return fails("shm_open") ? fail_with(-1) : native::shm_open(name, flags, mode);
 }
 int shm_unlink(const char* name) noexcept { return fails("shm_unlink") ? fail_with(-1) : native::shm_unlink(name); }
+int stat(const char* path, struct stat* info) noexcept {
+  return fails("stat") ? fail_with(-1) : native::stat(path, info);
+}
 #endif
 
 }  // namespace namedshm_test::faults

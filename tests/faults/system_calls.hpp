@@ -63,7 +63,6 @@ HLOCAL LocalFree(HLOCAL memory) noexcept;
 LPVOID MapViewOfFile(HANDLE section, DWORD access, DWORD high, DWORD low, SIZE_T size) noexcept;
 int MultiByteToWideChar(UINT code_page, DWORD flags, LPCCH text, int length, LPWSTR wide, int room) noexcept;
 LONG NtQueryEvent(HANDLE event, int information_class, void* information, ULONG length, ULONG* returned) noexcept;
-LONG NtQuerySection(HANDLE section, int information_class, void* information, ULONG length, ULONG* returned) noexcept;
 HANDLE OpenEventW(DWORD access, BOOL inherit, LPCWSTR name) noexcept;
 HANDLE OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name) noexcept;
 HANDLE OpenProcess(DWORD access, BOOL inherit, DWORD id) noexcept;
@@ -87,6 +86,7 @@ int munmap(void* address, size_t length) noexcept;
 int posix_fallocate(int fd, off_t offset, off_t length) noexcept;
 int shm_open(const char* name, int flags, mode_t mode) noexcept;
 int shm_unlink(const char* name) noexcept;
+int stat(const char* path, struct stat* info) noexcept;
 #endif
 
 }  // namespace namedshm_test::faults

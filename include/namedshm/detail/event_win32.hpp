@@ -46,8 +46,10 @@ inline bool query_manual_reset(HANDLE event, bool& manual_reset, Status& status)
     int event_type;  ///< 0: NotificationEvent (manual reset), 1: SynchronizationEvent (auto reset)
     LONG event_state;
   } info{};
-  if (!query_basic_information(NAMEDSHM_SYSTEM(NtQueryEvent), event, info, status,
-                               "cannot query the event's type (NtQueryEvent)")) {
+  constexpr int event_basic_information = 0;
+  const LONG result = NAMEDSHM_SYSTEM(NtQueryEvent)(event, event_basic_information, &info, sizeof info, nullptr);
+  if (result < 0) {
+    fail_with_ntstatus(result, status, "cannot query the event's type (NtQueryEvent)");
     return false;
   }
   manual_reset = info.event_type == 0;

@@ -42,6 +42,7 @@ using ::munmap;
 using ::posix_fallocate;
 using ::shm_open;
 using ::shm_unlink;
+using ::stat;
 
 /// fcntl with the one argument type namedshm passes (fcntl is variadic).
 inline int fcntl_lock(int fd, int command, struct flock* lock) noexcept { return ::fcntl(fd, command, lock); }
@@ -163,6 +164,7 @@ class NameLease {
       }
       identity_ = identity_of(info);
     }
+    if (still_ours_in_shm_folder()) return unlink(status);
     const Descriptor other(retry_on_eintr([&] { return NAMEDSHM_SYSTEM(shm_open)(name_.c_str(), O_RDONLY, 0); }));
     if (!other) {
       if (errno == ENOENT) return false;  // someone removed it already
@@ -180,6 +182,19 @@ class NameLease {
   }
 
  private:
+  /// One stat of /dev/shm/NAME, where glibc's shm_open keeps its objects: true if that is our
+  /// object. Anything else (another folder, a name gone or replaced) leaves the answer to the
+  /// portable probe, which takes three calls (shm_open, fstat, close).
+  bool still_ours_in_shm_folder() const noexcept {
+    constexpr char folder[] = "/dev/shm";
+    char path[sizeof folder + max_object_name_bytes + 2];
+    std::memcpy(path, folder, sizeof folder - 1);
+    std::memcpy(path + sizeof folder - 1, name_.c_str(), std::strlen(name_.c_str()) + 1);
+    struct stat found {};
+    return NAMEDSHM_SYSTEM(stat)(path, &found) == 0 && found.st_dev == identity_.device &&
+           found.st_ino == identity_.inode;
+  }
+
   bool unlink(Status& status) noexcept {
     if (NAMEDSHM_SYSTEM(shm_unlink)(name_.c_str()) == 0) return true;
     if (errno == ENOENT) return false;
@@ -209,17 +224,15 @@ struct Mapping {
 enum class Locked : unsigned char { yes, failed, removed };
 
 /// Takes the shared lock that marks the object as used by a live namedshm process, and tells
-/// the object's identity. It can wait for remove_if_stale(), which holds the exclusive lock
-/// only while it unlinks; if that removed the object meanwhile (no links left), the caller
-/// starts again.
-inline Locked lock_shared(int fd, Identity& identity, Status& status) noexcept {
-  struct stat info {};
+/// what fstat says of the object then (identity, mode, size). It can wait for
+/// remove_if_stale(), which holds the exclusive lock only while it unlinks; if that removed the
+/// object meanwhile (no links left), the caller starts again.
+inline Locked lock_shared(int fd, struct stat& info, Status& status) noexcept {
   if (retry_on_eintr([&] { return NAMEDSHM_SYSTEM(flock)(fd, LOCK_SH); }) != 0 ||
       NAMEDSHM_SYSTEM(fstat)(fd, &info) != 0) {
     fail_with_errno(status, "cannot take the shared lock that marks the object as in use");
     return Locked::failed;
   }
-  identity = identity_of(info);
   return info.st_nlink == 0 ? Locked::removed : Locked::yes;
 }
 
@@ -286,12 +299,13 @@ inline Mapping create_once(const Request& request, const ShmName& name, bool& re
   }
   const int fd = mapping.handle.get();
   mapping.lease = NameLease(request.name.object, fd);
-  Identity identity;
-  const Locked locked = lock_shared(fd, identity, status);
+  struct stat info {};
+  const Locked locked = lock_shared(fd, info, status);
   removed = locked == Locked::removed;
   if (locked != Locked::yes) return {};
-  mapping.lease.set_identity(identity);
-  if (NAMEDSHM_SYSTEM(fchmod)(fd, mode) != 0) {  // the umask narrowed the mode given to shm_open
+  mapping.lease.set_identity(identity_of(info));
+  // Only if the umask narrowed the mode given to shm_open.
+  if ((info.st_mode & 0777U) != mode && NAMEDSHM_SYSTEM(fchmod)(fd, mode) != 0) {
     fail_with_errno(status, "cannot set the permissions of the new object");
     return {};
   }
@@ -305,7 +319,9 @@ inline Mapping create_once(const Request& request, const ShmName& name, bool& re
 }
 
 /// Returns the object's size once its creator has set it, or 0 after creator_wait (or an error).
-inline std::uint64_t wait_for_size(int fd, Status& status) noexcept {
+/// `known` is the size the lock's fstat saw: only an object without one is asked again.
+inline std::uint64_t wait_for_size(int fd, std::uint64_t known, Status& status) noexcept {
+  if (known > 0) return known;
   std::uint64_t size = 0;
   wait_for_creator([&] {
     struct stat info {};
@@ -333,11 +349,11 @@ inline Mapping open_once(const Request& request, const ShmName& name, bool& remo
     return {};
   }
   const int fd = mapping.handle.get();
-  Identity identity;
-  const Locked locked = lock_shared(fd, identity, status);
+  struct stat info {};
+  const Locked locked = lock_shared(fd, info, status);
   removed = locked == Locked::removed;
   if (locked != Locked::yes) return {};
-  const std::uint64_t size = wait_for_size(fd, status);
+  const std::uint64_t size = wait_for_size(fd, static_cast<std::uint64_t>(info.st_size), status);
   if (status) return {};
   if (!size_fits(size)) {
     status.set(std::errc::file_too_large, "the object is larger than this process can map");

@@ -1,5 +1,5 @@
 // namedshm: the Win32 backend (CreateFileMappingW, OpenFileMappingW, MapViewOfFile,
-// NtQuerySection). The only file of namedshm that includes <windows.h> (the other Win32
+// VirtualQuery). The only file of namedshm that includes <windows.h> (the other Win32
 // headers include this one).
 // SPDX-License-Identifier: MIT
 #ifndef NAMEDSHM_DETAIL_WIN32_HPP
@@ -46,13 +46,12 @@
 
 namespace namedshm::detail::os {
 
-/// NtQuerySection, NtQueryEvent and RtlNtStatusToDosError, resolved at run time: ntdll exports
-/// them, but the import libraries of MSVC and MinGW do not declare them.
+/// NtQueryEvent and RtlNtStatusToDosError, resolved at run time: ntdll exports them, but the
+/// import libraries of MSVC and MinGW do not declare them.
 struct NtApi {
   using QueryObject = LONG(WINAPI*)(HANDLE, int, void*, ULONG, ULONG*);
   using StatusToDosError = ULONG(WINAPI*)(LONG);
 
-  QueryObject query_section = nullptr;
   QueryObject query_event = nullptr;
   StatusToDosError status_to_dos_error = nullptr;
 
@@ -71,7 +70,6 @@ struct NtApi {
   static NtApi load() noexcept {
     NtApi api;
     if (const HMODULE ntdll = ::GetModuleHandleW(L"ntdll.dll")) {
-      api.query_section = resolve<QueryObject>(ntdll, "NtQuerySection");
       api.query_event = resolve<QueryObject>(ntdll, "NtQueryEvent");
       api.status_to_dos_error = resolve<StatusToDosError>(ntdll, "RtlNtStatusToDosError");
     }
@@ -103,13 +101,6 @@ using ::WaitForSingleObject;
 /// What a missing ntdll function answers, as an NTSTATUS: STATUS_PROCEDURE_NOT_FOUND.
 inline constexpr LONG procedure_not_found = static_cast<LONG>(0xC000007AUL);
 
-/// NtQuerySection (an NTSTATUS: negative on failure), or procedure_not_found.
-inline LONG NtQuerySection(HANDLE section, int information_class, void* information, ULONG length,
-                           ULONG* returned) noexcept {
-  const NtApi& nt = NtApi::get();
-  return nt.query_section != nullptr ? nt.query_section(section, information_class, information, length, returned)
-                                     : procedure_not_found;
-}
 /// NtQueryEvent (an NTSTATUS: negative on failure), or procedure_not_found.
 inline LONG NtQueryEvent(HANDLE event, int information_class, void* information, ULONG length,
                          ULONG* returned) noexcept {
@@ -219,33 +210,6 @@ inline void fail_with_ntstatus(LONG result, Status& status, const char* why) noe
   status.set_system(static_cast<int>(error), why);
 }
 
-/// The size of the section behind `section` (opened with SECTION_QUERY). Windows reports
-/// the size the section was created with rounded up to whole pages.
-/// Asks an NT query function (NtQuerySection, NtQueryEvent) for the basic information of
-/// `object`, class 0 of both; false, with `status` set, if it fails.
-template <class Query, class Information>
-bool query_basic_information(Query query, HANDLE object, Information& information, Status& status,
-                             const char* why) noexcept {
-  constexpr int basic_information = 0;  // SectionBasicInformation, EventBasicInformation
-  const LONG result = query(object, basic_information, &information, sizeof information, nullptr);
-  if (result >= 0) return true;
-  fail_with_ntstatus(result, status, why);
-  return false;
-}
-
-inline std::uint64_t query_section_size(HANDLE section, Status& status) noexcept {
-  struct SectionBasicInformation {
-    void* base_address;
-    ULONG allocation_attributes;
-    LARGE_INTEGER maximum_size;
-  } info{};
-  if (!query_basic_information(NAMEDSHM_SYSTEM(NtQuerySection), section, info, status,
-                               "cannot read the size of the section (NtQuerySection)")) {
-    return 0;
-  }
-  return static_cast<std::uint64_t>(info.maximum_size.QuadPart);
-}
-
 inline DWORD view_access(bool writable) noexcept { return writable ? FILE_MAP_READ | FILE_MAP_WRITE : FILE_MAP_READ; }
 
 /// Maps the whole section, which `mapping.handle` holds, and records `size` as its size.
@@ -320,23 +284,14 @@ inline Handle create_section(const Request& request, const WideName& name, bool&
   return section;
 }
 
-/// Maps an existing section whose handle `mapping` holds (one opened with SECTION_QUERY).
-inline Mapping open_existing(Mapping mapping, const Request& request, Status& status) noexcept {
-  const std::uint64_t size = query_section_size(mapping.handle.get(), status);
-  if (status) return {};
-  if (size < request.size) {
-    status.set(std::errc::invalid_argument);
-    status.actual_size = size;
-    return {};
-  }
-  if (!map_whole(mapping, size, request.writable, status)) return {};
-  return mapping;
-}
-
-/// Maps a section that may not be queried: a DACL can grant FILE_MAP_READ without
-/// SECTION_QUERY (raw-API programs rarely think of it). The view's extent, whole pages, is
-/// then the size.
-inline Mapping open_unqueryable(Mapping mapping, const Request& request, Status& status) noexcept {
+/**
+ * Maps all of an existing section, whose handle `mapping` holds, and takes its size from the
+ * view (VirtualQuery): Windows rounds a section's size up to whole pages, and a view of all of
+ * it spans just those pages, so the view tells the same size as NtQuerySection would, without
+ * asking the object manager (one wineserver request less under Wine), and without the
+ * SECTION_QUERY access that a DACL may refuse.
+ */
+inline Mapping map_existing(Mapping mapping, const Request& request, Status& status) noexcept {
   if (!map_whole(mapping, 0, request.writable, status)) return {};
   MEMORY_BASIC_INFORMATION view{};
   if (NAMEDSHM_SYSTEM(VirtualQuery)(mapping.address(), &view, sizeof view) == 0) {
@@ -367,16 +322,10 @@ inline Mapping create(const Request& request, const WideName& name, Status& stat
 }
 
 inline Mapping open(const Request& request, const WideName& name, Status& status) noexcept {
-  const DWORD access = view_access(request.writable);
   Mapping mapping;
-  mapping.handle.reset(NAMEDSHM_SYSTEM(OpenFileMappingW)(access | SECTION_QUERY, FALSE, name.c_str()));
-  if (mapping.handle) return open_existing(std::move(mapping), request, status);
-  DWORD error = ::GetLastError();
-  if (error == ERROR_ACCESS_DENIED) {
-    mapping.handle.reset(NAMEDSHM_SYSTEM(OpenFileMappingW)(access, FALSE, name.c_str()));
-    if (mapping.handle) return open_unqueryable(std::move(mapping), request, status);
-    error = ::GetLastError();
-  }
+  mapping.handle.reset(NAMEDSHM_SYSTEM(OpenFileMappingW)(view_access(request.writable), FALSE, name.c_str()));
+  if (mapping.handle) return map_existing(std::move(mapping), request, status);
+  const DWORD error = ::GetLastError();
   status.set_system(static_cast<int>(error), hint_for(error, request.name, false));
   return {};
 }
@@ -386,7 +335,7 @@ inline Mapping open_or_create(const Request& request, const WideName& name, Stat
   Mapping mapping;
   mapping.handle = create_section(request, name, existed, status);
   if (!mapping.handle) return {};
-  if (existed) return open_existing(std::move(mapping), request, status);
+  if (existed) return map_existing(std::move(mapping), request, status);
   if (!map_whole(mapping, request.size, true, status)) return {};
   mapping.created = true;
   return mapping;
