@@ -9,7 +9,7 @@
 #include <sys/file.h>      // flock
 #include <sys/mman.h>      // shm_open, shm_unlink, mmap, munmap
 #include <sys/resource.h>  // getrlimit
-#include <sys/stat.h>      // fstat, fchmod
+#include <sys/stat.h>      // fstat, fchmod, stat
 #include <sys/statvfs.h>   // fstatvfs
 #include <time.h>          // clock_gettime(CLOCK_THREAD_CPUTIME_ID), the timing of first touches
 #include <unistd.h>        // ftruncate, close, sysconf
@@ -19,6 +19,7 @@
 #include <cerrno>        // errno
 #include <cstddef>       // std::size_t
 #include <cstdint>       // std::int64_t, benchmark arguments
+#include <cstdio>        // std::snprintf, the path in /dev/shm
 #include <exception>     // std::exception
 #include <string>        // std::string
 #include <system_error>  // std::error_code
@@ -42,9 +43,9 @@ using bench::mib;
 enum Step : unsigned {
   plain = 0,
   lock = 1U << 0U,    ///< flock(LOCK_SH) + fstat: the "in use" marker, and a removed-meanwhile check
-  mode = 1U << 1U,    ///< fchmod: the umask cannot narrow the mode
+  mode = 1U << 1U,    ///< fchmod, only if the umask narrowed the mode (the lock's fstat tells)
   room = 1U << 2U,    ///< getrlimit(RLIMIT_FSIZE) + fstatvfs: refuse a size that would SIGBUS later
-  verify = 1U << 3U,  ///< before shm_unlink: fstat + shm_open + fstat + close, "is the name still ours?"
+  verify = 1U << 3U,  ///< before shm_unlink: stat of /dev/shm/NAME, "is the name still ours?"
   all = lock | mode | room | verify,
 };
 
@@ -58,22 +59,19 @@ struct Failure {
 std::string shm_name(const std::string& object) { return "/" + object; }
 
 /// Takes the shared lock as namedshm does: flock, then fstat to see whether the object was
-/// removed meanwhile.
-bool lock_shared(int fd) noexcept {
-  struct stat info {};
+/// removed meanwhile (and, for a creator, its mode and identity).
+bool lock_shared(int fd, struct stat& info) noexcept {
   return ::flock(fd, LOCK_SH) == 0 && ::fstat(fd, &info) == 0 && info.st_nlink != 0;
 }
 
-/// shm_unlink, after checking (as namedshm does) that the name still refers to `fd`'s object.
-void unlink_if_same(const char* name, int fd) noexcept {
-  struct stat ours {};
+/// shm_unlink, after checking (as namedshm does on Linux) that the name still refers to the
+/// object `ours` describes: one stat of the file that glibc's shm_open made in /dev/shm.
+void unlink_if_same(const char* name, const struct stat& ours) noexcept {
+  const std::string path = std::string("/dev/shm") + name;
   struct stat theirs {};
-  if (::fstat(fd, &ours) != 0) return;
-  const int other = ::shm_open(name, O_RDONLY, 0);
-  if (other == -1) return;
-  const bool same = ::fstat(other, &theirs) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
-  ::close(other);
-  if (same) ::shm_unlink(name);
+  if (::stat(path.c_str(), &theirs) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino) {
+    ::shm_unlink(name);
+  }
 }
 
 /// One create + map + unmap + close + unlink with the raw calls, plus the given safety steps.
@@ -90,11 +88,14 @@ bool raw_create_cycle(const char* name, std::size_t size, Failure& failure) noex
     ::close(fd);
     return false;
   };
+  struct stat info {};  // what namedshm learns with the lock; fstat'd alone if a step needs it
   if constexpr ((Steps & lock) != 0U) {
-    if (!lock_shared(fd)) return abandon("flock");
+    if (!lock_shared(fd, info)) return abandon("flock");
+  } else if constexpr ((Steps & (mode | verify)) != 0U) {
+    if (::fstat(fd, &info) != 0) return abandon("fstat");
   }
   if constexpr ((Steps & mode) != 0U) {
-    if (::fchmod(fd, 0600) != 0) return abandon("fchmod");
+    if ((info.st_mode & 0777U) != 0600U && ::fchmod(fd, 0600) != 0) return abandon("fchmod");
   }
   if constexpr ((Steps & room) != 0U) {
     struct rlimit limit {};
@@ -112,7 +113,7 @@ bool raw_create_cycle(const char* name, std::size_t size, Failure& failure) noex
   benchmark::DoNotOptimize(address);
   ::munmap(address, size);
   if constexpr ((Steps & verify) != 0U) {
-    unlink_if_same(name, fd);
+    unlink_if_same(name, info);
   } else {
     ::shm_unlink(name);
   }
@@ -133,11 +134,12 @@ bool raw_open_cycle(const char* name, Failure& failure) noexcept {
     ::close(fd);
     return false;
   };
+  struct stat info {};  // with the lock, its fstat tells the size too (as in namedshm)
   if constexpr ((Steps & lock) != 0U) {
-    if (!lock_shared(fd)) return abandon("flock");
+    if (!lock_shared(fd, info)) return abandon("flock");
+  } else {
+    if (::fstat(fd, &info) != 0) return abandon("fstat");
   }
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) return abandon("fstat");
   const auto size = static_cast<std::size_t>(info.st_size);
   void* address = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (address == MAP_FAILED) return abandon("mmap");
@@ -167,11 +169,12 @@ bool raw_open_or_create_cycle(const char* name, std::size_t size, Failure& failu
     ::close(fd);
     return false;
   };
+  struct stat info {};  // with the lock, its fstat tells the size too (as in namedshm)
   if constexpr ((Steps & lock) != 0U) {
-    if (!lock_shared(fd)) return abandon("flock");
+    if (!lock_shared(fd, info)) return abandon("flock");
+  } else {
+    if (::fstat(fd, &info) != 0) return abandon("fstat");
   }
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) return abandon("fstat");
   const auto existing = static_cast<std::size_t>(info.st_size);
   if (existing < size) {
     errno = EINVAL;
@@ -396,6 +399,12 @@ bool call_fstatvfs(int fd, const char* /*name*/) noexcept {
   struct statvfs space {};
   return ::fstatvfs(fd, &space) == 0;
 }
+bool call_stat_in_shm_folder(int /*fd*/, const char* name) noexcept {
+  char path[300];
+  std::snprintf(path, sizeof path, "/dev/shm%s", name);
+  struct stat info {};
+  return ::stat(path, &info) == 0;
+}
 bool call_shm_open_close(int /*fd*/, const char* name) noexcept {
   const int other = ::shm_open(name, O_RDONLY, 0);
   if (other == -1) return false;
@@ -545,6 +554,7 @@ BENCHMARK_CAPTURE(one_call, flock, call_flock)->Name("syscall/flock")->UseRealTi
 BENCHMARK_CAPTURE(one_call, fchmod, call_fchmod)->Name("syscall/fchmod")->UseRealTime();
 BENCHMARK_CAPTURE(one_call, getrlimit, call_getrlimit)->Name("syscall/getrlimit")->UseRealTime();
 BENCHMARK_CAPTURE(one_call, fstatvfs, call_fstatvfs)->Name("syscall/fstatvfs")->UseRealTime();
+BENCHMARK_CAPTURE(one_call, stat, call_stat_in_shm_folder)->Name("syscall/stat")->UseRealTime();
 BENCHMARK_CAPTURE(one_call, shm_open_close, call_shm_open_close)->Name("syscall/shm_open+close")->UseRealTime();
 
 // First touch of every page of 64 MiB, timed (CPU time) without the creation.

@@ -6,6 +6,8 @@
 # run, or a shared-memory object left behind does.
 #   scripts/bench.sh             native: POSIX backend vs raw calls and Boost.Interprocess
 #   scripts/bench.sh --windows   MinGW build under Wine: Win32 backend vs raw Win32 calls
+# The report shows the lifecycle ratios of the results it replaces beside the new ones (each
+# against its own run's baselines); natively also the system calls per operation (strace).
 # Both also run the IPC suite (bench/ipc.cpp): Event and channel between two processes vs raw
 # atomics, futex or Win32 events, pipes and sockets (named pipes under Wine), and memcpy.
 # NAMEDSHM_BENCH_REPETITIONS and NAMEDSHM_BENCH_MIN_TIME (seconds) override the defaults;
@@ -25,6 +27,7 @@ started=$SECONDS
 read -r -a load_before < <(cut -d' ' -f1-3 /proc/loadavg)
 results=bench/results
 mkdir -p "$results" build
+commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 
 # run_suite BINARY NAME MIN_TIME [RUNNER...]: runs one Google Benchmark binary with repetitions
 # of at least MIN_TIME seconds into $work/NAME.json; the console shows the medians only.
@@ -47,7 +50,7 @@ run_suite() {
 leftovers() { find /dev/shm -maxdepth 1 -name 'namedshm-bench-*' -printf '%f\n' 2>/dev/null || true; }
 
 if [ "$windows" = 0 ]; then
-  install_missing cmake ninja-build g++ libbenchmark-dev libboost-dev gnuplot-nox valgrind python3
+  install_missing cmake ninja-build g++ libbenchmark-dev libboost-dev gnuplot-nox valgrind python3 strace
   repetitions=${NAMEDSHM_BENCH_REPETITIONS:-15}
   min_time=${NAMEDSHM_BENCH_MIN_TIME:-0.05}
   typed_min_time=${NAMEDSHM_BENCH_MIN_TIME:-0.2}
@@ -76,8 +79,13 @@ if [ "$windows" = 0 ]; then
     printf '%-22s %s\n' "$function" "$(grep -E '^(totals|summary):' "$work/callgrind.$function.out" | head -1)"
   done
 
+  log "system calls per operation (strace -f -c)"
+  bench/count_syscalls.sh | tee "$work/syscalls.md"
+
   log "report"
+  [ -f "$results/native.json" ] && cp "$results/native.json" "$work/previous.json"
   python3 bench/report.py native --work "$work" --results "$results" --readme bench/README.md \
+    --commit "$commit" --previous "$work/previous.json" \
     --command "scripts/bench.sh" --compiler "$(c++ --version | head -1) -O3 (CMake Release)" \
     --tools "Google Benchmark $(dpkg-query -W -f='${Version}' libbenchmark-dev) (Debian), Boost $(dpkg-query -W -f='${Version}' libboost-dev) (Debian), $(valgrind --version)" \
     --repetitions "$repetitions" --min-time "$min_time" --typed-min-time "$typed_min_time" \
@@ -130,7 +138,9 @@ else
   wait "$server_pid" || true
 
   log "report"
+  [ -f "$results/windows.json" ] && cp "$results/windows.json" "$work/previous.json"
   python3 bench/report.py windows --work "$work" --results "$results" --readme bench/README.md \
+    --commit "$commit" --previous "$work/previous.json" \
     --command "scripts/bench.sh --windows" \
     --compiler "$(x86_64-w64-mingw32-g++-posix --version | head -1) -O3 (CMake Release)" \
     --tools "Google Benchmark 1.7.1 built from Debian's source package, $(wine --version)" \
