@@ -10,7 +10,8 @@
 #include <string>        // std::string, the message of a thrown error
 #include <string_view>   // std::string_view
 #include <system_error>  // std::error_code, std::system_error, std::errc
-#include <type_traits>   // std::is_void_v
+#include <type_traits>   // std::is_void_v, std::is_invocable_v
+#include <utility>       // std::forward
 
 #include "config.hpp"  // NAMEDSHM_EXCEPTIONS
 
@@ -143,20 +144,27 @@ inline std::string describe(const OperationText& what, const Status& status) {
 
 /**
  * The one way a throwing overload reports: runs `operation(status)` and throws (or, without
- * exceptions, hands to NAMEDSHM_THROW_HANDLER) the error it recorded, described by `what`;
- * else returns its result.
+ * exceptions, hands to NAMEDSHM_THROW_HANDLER) the error it recorded, described by
+ * `describe()`, an OperationText made only then; else returns its result. Calls whose success
+ * must cost no more than their system call (Mutex's lock and unlock) describe themselves so.
  */
-template <class Operation>
-auto or_throw(const OperationText& what, Operation&& operation) {
+template <class Describe, class Operation, std::enable_if_t<std::is_invocable_v<Describe&>, int> = 0>
+auto or_throw(Describe&& describe, Operation&& operation) {
   Status status;
   if constexpr (std::is_void_v<decltype(operation(status))>) {
     operation(status);
-    if (status) throw_error(what, status);
+    if (status) throw_error(describe(), status);
   } else {
     auto result = operation(status);
-    if (status) throw_error(what, status);
+    if (status) throw_error(describe(), status);
     return result;
   }
+}
+
+/// As above, described by `what`.
+template <class Operation>
+auto or_throw(const OperationText& what, Operation&& operation) {
+  return or_throw([&what] { return what; }, std::forward<Operation>(operation));
 }
 
 /// The one way a noexcept overload reports: runs `operation(status)`, copies the outcome into

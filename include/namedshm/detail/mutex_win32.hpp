@@ -1,0 +1,239 @@
+// namedshm: the Win32 backend of Mutex: a kernel mutex (CreateMutexExW, OpenMutexW,
+// WaitForSingleObject, which says WAIT_ABANDONED when the owner died), and a small section of
+// the mutex's own name that keeps what the kernel does not: who holds it, so that a thread's
+// second lock is an error as on POSIX (a kernel mutex is recursive), and whether the state it
+// protects was left inconsistent or given up (the kernel forgets an abandonment at the next
+// release). The kernel mutex is named NAME.lock.
+// SPDX-License-Identifier: MIT
+#ifndef NAMEDSHM_DETAIL_MUTEX_WIN32_HPP
+#define NAMEDSHM_DETAIL_MUTEX_WIN32_HPP
+
+#include "win32.hpp"  // <windows.h>, Handle, WideName, Security, hint_for
+
+#include <atomic>       // std::atomic, the words the processes share
+#include <chrono>       // the remaining time of a timed lock
+#include <cstddef>      // std::size_t
+#include <cstdint>      // std::uint32_t, std::uint64_t
+#include <new>          // std::launder
+#include <string>       // std::string, the kernel mutex's name
+#include <string_view>  // std::string_view
+#include <utility>      // std::move
+
+#include "creator_wait.hpp"   // wait_for_creator
+#include "mutex_request.hpp"  // MutexRequest, LockOutcome, WaitClock
+#include "region.hpp"         // Region
+
+namespace namedshm::detail::os::native {
+using ::CreateMutexExW;
+using ::OpenMutexW;
+using ::ReleaseMutex;
+}  // namespace namedshm::detail::os::native
+
+namespace namedshm::detail::os {
+
+/// The suffix of the kernel mutex's name, after the section's.
+inline constexpr std::string_view mutex_suffix = ".lock";
+static_assert(mutex_suffix.size() == mutex_suffix_bytes, "the name limit must leave room for the suffix");
+
+/// What the section of a Windows mutex holds.
+struct MutexState {
+  static constexpr std::uint32_t expected_magic = 0x6E73'4D01U;  // "nsM", layout version 1
+  /// `consistency`: the state the mutex protects is as its last owner left it on purpose;
+  /// an owner died holding it and nobody has declared it repaired; or it was given up.
+  enum : std::uint32_t { consistent = 0, inconsistent = 1, not_recoverable = 2 };
+
+  std::atomic<std::uint32_t> magic;
+  std::atomic<std::uint32_t> consistency;
+  std::atomic<std::uint64_t> owner;  ///< process id << 32 | thread id of the holder, 0 if none
+};
+
+/// An open mutex: the section with its state, and the kernel mutex.
+class MutexObject {
+ public:
+  [[nodiscard]] bool valid() const noexcept { return region_.valid() && lock_.valid(); }
+  [[nodiscard]] bool created() const noexcept { return region_.created() && valid(); }
+  [[nodiscard]] MutexState& state() const noexcept {
+    return *std::launder(reinterpret_cast<MutexState*>(region_.data()));
+  }
+  [[nodiscard]] HANDLE lock_handle() const noexcept { return lock_.get(); }
+  Region& region() noexcept { return region_; }
+  Handle& lock_owner() noexcept { return lock_; }
+
+ private:
+  Region region_;
+  Handle lock_;
+};
+
+/// The caller's owner word: its process and thread.
+inline std::uint64_t this_thread_owner() noexcept {
+  return (static_cast<std::uint64_t>(::GetCurrentProcessId()) << 32U) | ::GetCurrentThreadId();
+}
+
+/// What every handle we hand out may do: wait for it and release it.
+inline constexpr DWORD mutex_access = SYNCHRONIZE | MUTEX_MODIFY_STATE;
+
+/// Creates or opens the kernel mutex NAME.lock.
+inline bool acquire_kernel_mutex(MutexObject& mutex, const MutexRequest& request, bool create,
+                                 Status& status) noexcept {
+  std::string lock_name;
+  if (!allocate_or_report(status, [&] { lock_name.assign(request.utf8_name).append(mutex_suffix); })) return false;
+  WideName name;
+  if (!name.assign(check_name(lock_name).parts, status)) return false;
+  if (create) {
+    Security security;
+    if (!security.assign(request.security, status)) return false;
+    mutex.lock_owner().reset(NAMEDSHM_SYSTEM(CreateMutexExW)(security.get(), name.c_str(), 0, mutex_access));
+    const DWORD error = ::GetLastError();
+    if (mutex.lock_owner() && error == ERROR_ALREADY_EXISTS) {  // someone else's: never share it
+      mutex.lock_owner().reset();
+      status.set_system(ERROR_ALREADY_EXISTS, "the mutex's kernel object (NAME.lock) exists already");
+      return false;
+    }
+    if (!mutex.lock_owner()) status.set_system(static_cast<int>(error), hint_for(error, request.name, true));
+  } else {
+    mutex.lock_owner().reset(NAMEDSHM_SYSTEM(OpenMutexW)(mutex_access, FALSE, name.c_str()));
+    if (!mutex.lock_owner()) {
+      const DWORD error = ::GetLastError();
+      status.set_system(static_cast<int>(error), "cannot open the mutex's kernel object (NAME.lock)");
+    }
+  }
+  return static_cast<bool>(mutex.lock_owner());
+}
+
+inline MutexObject mutex_acquire(const MutexRequest& request, Status& status) noexcept {
+  Request region_request;
+  region_request.name = request.name;
+  region_request.disposition = request.disposition;
+  region_request.size = request.disposition == Disposition::open ? 0 : sizeof(MutexState);
+  region_request.security = request.security;
+  MutexObject mutex;
+  mutex.region() = Region::acquire(request.utf8_name, region_request, status);
+  if (status) {
+    if (status.code == std::errc::invalid_argument) status.detail = "the name belongs to an object that is not a mutex";
+    return {};
+  }
+  if (mutex.region().created()) {
+    if (!acquire_kernel_mutex(mutex, request, true, status)) return {};
+    mutex.state().magic.store(MutexState::expected_magic, std::memory_order_release);
+    return mutex;
+  }
+  std::uint32_t magic = 0;
+  if (mutex.region().size() >= sizeof(MutexState)) {
+    const auto& word = mutex.state().magic;
+    wait_for_creator([&] { return (magic = word.load(std::memory_order_acquire)) != 0; });
+  }
+  if (magic != MutexState::expected_magic) {
+    status.set(std::errc::invalid_argument, "the name belongs to a shared memory region that is not a mutex");
+    return {};
+  }
+  if (!acquire_kernel_mutex(mutex, request, false, status)) return {};
+  return mutex;
+}
+
+/// Waits for the kernel mutex until `deadline`, in whole milliseconds rounded up.
+inline DWORD wait_for_kernel_mutex(HANDLE lock, WaitClock::time_point deadline) noexcept {
+  const bool for_ever = deadline == (WaitClock::time_point::max)();
+  constexpr std::int64_t longest_slice_ms = 0xFFFFFFFELL;
+  for (;;) {
+    DWORD slice = INFINITE;
+    if (!for_ever) {
+      const auto now = WaitClock::now();  // compared first: min() - now would overflow
+      const std::int64_t ms =
+          now >= deadline ? 0 : std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
+      slice = static_cast<DWORD>(ms < longest_slice_ms ? ms : longest_slice_ms);
+    }
+    const DWORD result = NAMEDSHM_SYSTEM(WaitForSingleObject)(lock, slice);
+    if (result != WAIT_TIMEOUT || slice == 0 || (!for_ever && WaitClock::now() >= deadline)) return result;
+  }
+}
+
+/// Gives back what a wait has just acquired, when the lock must fail after all; false, with
+/// `status` set, if the kernel refuses (the mutex would then stay held by this thread).
+inline bool release_again(const MutexObject& mutex, Status& status) noexcept {
+  if (NAMEDSHM_SYSTEM(ReleaseMutex)(mutex.lock_handle())) return true;
+  fail_with_last_error(status, "cannot release the mutex after a failed lock");
+  return false;
+}
+
+/// Locks until `deadline` (min(): only if free now; max(): for ever).
+inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point deadline, Status& status) noexcept {
+  MutexState& state = mutex.state();
+  const std::uint64_t self = this_thread_owner();
+  if (state.owner.load(std::memory_order_acquire) == self) {
+    // The kernel would let this thread in again. Unless the word is stale: a thread that died
+    // holding the mutex, whose id this thread now has (the kernel then says WAIT_ABANDONED).
+    const DWORD probe = NAMEDSHM_SYSTEM(WaitForSingleObject)(mutex.lock_handle(), 0);
+    if (probe == WAIT_OBJECT_0) {
+      if (release_again(mutex, status)) {  // undoes the kernel's recursion
+        status.set(std::errc::resource_deadlock_would_occur,
+                   "this thread holds the mutex already (it is not recursive)");
+      }
+      return LockOutcome::no;
+    }
+    if (probe == WAIT_ABANDONED) {
+      state.consistency.store(MutexState::inconsistent, std::memory_order_release);
+      state.owner.store(self, std::memory_order_release);
+      return LockOutcome::owner_died;
+    }
+  }
+  const DWORD result = wait_for_kernel_mutex(mutex.lock_handle(), deadline);
+  if (result == WAIT_TIMEOUT) return LockOutcome::no;
+  if (result != WAIT_OBJECT_0 && result != WAIT_ABANDONED) {
+    fail_with_last_error(status, "cannot lock the mutex (WaitForSingleObject)");
+    return LockOutcome::no;
+  }
+  if (result == WAIT_ABANDONED) state.consistency.store(MutexState::inconsistent, std::memory_order_release);
+  const std::uint32_t consistency = state.consistency.load(std::memory_order_acquire);
+  if (consistency == MutexState::not_recoverable) {
+    if (!release_again(mutex, status)) return LockOutcome::no;
+    status.set(std::errc::state_not_recoverable,
+               "the mutex cannot be used any more: an owner that found its "
+               "previous owner dead unlocked it without mark_consistent()");
+    return LockOutcome::no;
+  }
+  state.owner.store(self, std::memory_order_release);
+  // An earlier owner that found the state inconsistent died before deciding: still inconsistent.
+  return consistency == MutexState::inconsistent ? LockOutcome::owner_died : LockOutcome::yes;
+}
+
+inline void mutex_unlock(const MutexObject& mutex, Status& status) noexcept {
+  MutexState& state = mutex.state();
+  const std::uint64_t self = this_thread_owner();
+  if (state.owner.load(std::memory_order_acquire) != self) {
+    status.set(std::errc::operation_not_permitted, "this thread does not hold the mutex");
+    return;
+  }
+  // Given up without mark_consistent(): every later locker is told, as POSIX does.
+  std::uint32_t inconsistent = MutexState::inconsistent;
+  const bool given_up =
+      state.consistency.compare_exchange_strong(inconsistent, MutexState::not_recoverable, std::memory_order_acq_rel);
+  state.owner.store(0, std::memory_order_release);
+  if (NAMEDSHM_SYSTEM(ReleaseMutex)(mutex.lock_handle())) return;
+  // Still this thread's: the state says so again.
+  state.owner.store(self, std::memory_order_release);
+  if (given_up) state.consistency.store(MutexState::inconsistent, std::memory_order_release);
+  fail_with_last_error(status, "cannot unlock the mutex");
+}
+
+/// Declares the state that the mutex protects consistent again, after an owner died.
+inline void mutex_consistent(const MutexObject& mutex, Status& status) noexcept {
+  MutexState& state = mutex.state();
+  std::uint32_t inconsistent = MutexState::inconsistent;
+  if (state.owner.load(std::memory_order_acquire) != this_thread_owner() ||
+      !state.consistency.compare_exchange_strong(inconsistent, MutexState::consistent, std::memory_order_acq_rel)) {
+    status.set(std::errc::invalid_argument, "this thread does not hold a mutex whose previous owner died");
+  }
+}
+
+/// Closes the mutex now, reporting what failed. Does not throw.
+inline void mutex_close(MutexObject& mutex, Status& status) noexcept {
+  note_close_error(mutex.lock_owner().close(), "cannot close the mutex handle", status);
+  static_cast<void>(mutex.region().close(status));
+}
+
+/// Windows removes a name with the object's last handle: nothing to do.
+inline bool mutex_remove(const MutexRequest& /*request*/, Status& /*status*/) noexcept { return false; }
+
+}  // namespace namedshm::detail::os
+
+#endif  // NAMEDSHM_DETAIL_MUTEX_WIN32_HPP
