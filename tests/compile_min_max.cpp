@@ -39,6 +39,7 @@
 
 #include <namedshm/channel.hpp>
 #include <namedshm/event.hpp>
+#include <namedshm/mutex.hpp>
 #include <namedshm/namedshm.hpp>
 #include <namedshm/seqlock.hpp>
 

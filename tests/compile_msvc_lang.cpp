@@ -43,6 +43,7 @@
 
 #include <namedshm/channel.hpp>
 #include <namedshm/event.hpp>
+#include <namedshm/mutex.hpp>
 #include <namedshm/namedshm.hpp>
 #include <namedshm/seqlock.hpp>
 

@@ -13,6 +13,7 @@
 #include <namedshm/channel.hpp>
 #include <namedshm/detail/channel_layout.hpp>  // consumer_waiting_offset: is the receiver asleep
 #include <namedshm/event.hpp>
+#include <namedshm/mutex.hpp>
 #include <namedshm/namedshm.hpp>
 
 #include <atomic>        // std::atomic words read in a region
@@ -46,6 +47,8 @@ using namedshm::ChannelReceiver;
 using namedshm::ChannelSender;
 using namedshm::CreateOptions;
 using namedshm::Event;
+using namedshm::Locked;
+using namedshm::Mutex;
 using namedshm::ReadOnlyRegion;
 using namedshm::SharedRegion;
 using namedshm::WaitPolicy;
@@ -56,9 +59,11 @@ namespace {
 /// The errors each system call is made to fail with: what the OS really returns there.
 std::vector<int> errors_of(const std::string& call) {
 #if defined(_WIN32)
-  if (call == "CreateFileMappingW" || call == "OpenFileMappingW" || call == "CreateEventExW" || call == "OpenEventW") {
+  if (call == "CreateFileMappingW" || call == "OpenFileMappingW" || call == "CreateEventExW" || call == "OpenEventW" ||
+      call == "CreateMutexExW" || call == "OpenMutexW") {
     return {ERROR_ACCESS_DENIED, ERROR_NOT_ENOUGH_MEMORY};
   }
+  if (call == "ReleaseMutex") return {ERROR_NOT_OWNER};
   if (call == "NtQueryEvent") return {ERROR_ACCESS_DENIED, ERROR_PROC_NOT_FOUND};
   if (call == "MapViewOfFile") return {ERROR_NOT_ENOUGH_MEMORY};
   if (call == "MultiByteToWideChar") return {ERROR_NO_UNICODE_TRANSLATION};
@@ -82,8 +87,14 @@ std::vector<int> errors_of(const std::string& call) {
     errors = {EPERM};
   } else if (call == "shm_unlink") {
     errors = {EACCES};
-  } else if (call == "munmap" || call == "futex" || call == "getrlimit") {
+  } else if (call == "munmap" || call == "futex" || call == "getrlimit" || call == "clock_gettime" ||
+             call == "pthread_mutex_consistent" || call == "pthread_mutex_lock" || call == "pthread_mutex_clocklock" ||
+             call == "pthread_mutex_timedlock") {
     errors = {EINVAL};
+  } else if (call == "pthread_mutex_init") {
+    errors = {EAGAIN, ENOMEM};
+  } else if (call == "pthread_mutex_unlock") {
+    errors = {EPERM};
   } else {
     errors = {EIO};  // fstat, fstatvfs, close
   }
@@ -117,11 +128,13 @@ struct Fixture {
   std::string name;
   SharedRegion keeper;  ///< what the setup made for the operation to open
   Event keeper_event;
+  Mutex keeper_mutex;
   SharedRegion region;  ///< what the operation made or works on
   ReadOnlyRegion reader;
   Event event;
   ChannelSender sender;
   ChannelReceiver receiver;
+  Mutex mutex;
   SharedRegion watch;                 ///< a view of the object, to see whether a waiter sleeps
   std::atomic<int> result{0};         ///< what the operation found: 1 as it should be
   std::atomic<int> helper_result{0};  ///< what the helper thread found: 1 as it should be
@@ -590,6 +603,114 @@ std::vector<Operation> channel_operations() {
   return all;
 }
 
+/// A helper thread that locks `f.keeper_mutex` and holds it until `finish` sets
+/// helper_result to 2; returns once it holds it.
+void hold_in_helper(Fixture& f) {
+  f.helper = std::thread([&f] {
+    f.keeper_mutex.lock();
+    f.helper_result = 1;
+    namedshm_test::wait_until([&] { return f.helper_result == 2; });
+    f.keeper_mutex.unlock();
+  });
+  CHECK(namedshm_test::wait_until([&] { return f.helper_result == 1; }));
+}
+
+/// True if another thread can take the mutex now (and it gives it back).
+bool free_for_another_thread(Mutex& mutex) {
+  bool taken = false;
+  std::thread([&] {
+    std::error_code ec;
+    taken = mutex.try_lock(ec) == Locked::yes;
+    if (taken) mutex.unlock();
+  }).join();
+  return taken;
+}
+
+std::vector<Operation> mutex_operations() {
+  std::vector<Operation> all;
+  all.push_back({"create a mutex", "create mutex", [](Fixture&) {},
+                 [](Fixture& f, std::error_code& ec) { f.mutex = Mutex::create(f.name, ec); },
+                 [](Fixture& f) { f.mutex = Mutex::create(f.name); },
+                 [](Fixture& f) { return f.mutex.valid() && f.mutex.created() && free_for_another_thread(f.mutex); },
+                 creation_quiet});
+  all.push_back({"open a mutex",
+                 "open mutex",
+                 [](Fixture& f) { f.keeper_mutex = Mutex::create(f.name); },
+                 [](Fixture& f, std::error_code& ec) { f.mutex = Mutex::open(f.name, ec); },
+                 [](Fixture& f) { f.mutex = Mutex::open(f.name); },
+                 [](Fixture& f) { return f.mutex.valid() && !f.mutex.created(); },
+                 {}});
+  all.push_back({"lock a free mutex",
+                 "lock mutex",
+                 [](Fixture& f) { f.mutex = Mutex::create(f.name); },
+                 [](Fixture& f, std::error_code& ec) { f.result = f.mutex.lock(ec) == Locked::yes ? 1 : 0; },
+                 [](Fixture& f) {
+                   f.mutex.lock();
+                   f.result = 1;
+                 },
+                 [](Fixture& f) { return f.result == 1; },
+                 {},
+                 [](Fixture& f) {
+                   if (f.result == 1) f.mutex.unlock();
+                 }});
+  all.push_back({"try_lock_for a mutex that another thread holds, until the timeout",
+                 "try_lock_for mutex",
+                 [](Fixture& f) {
+                   f.mutex = Mutex::create(f.name);
+                   f.keeper_mutex = Mutex::open(f.name);
+                   hold_in_helper(f);
+                 },
+                 [](Fixture& f, std::error_code& ec) {
+                   f.result = f.mutex.try_lock_for(std::chrono::milliseconds(2), ec) == Locked::no ? 1 : 0;
+                 },
+                 [](Fixture& f) { f.result = f.mutex.try_lock_for(std::chrono::milliseconds(2)) ? 0 : 1; },
+                 [](Fixture& f) { return f.result == 1; },
+                 {},
+                 [](Fixture& f) {
+                   f.helper_result = 2;
+                   f.helper.join();
+                 }});
+  all.push_back({"unlock a mutex",
+                 "unlock mutex",
+                 [](Fixture& f) {
+                   f.mutex = Mutex::create(f.name);
+                   f.mutex.lock();
+                 },
+                 [](Fixture& f, std::error_code& ec) {
+                   f.mutex.unlock(ec);
+                   f.result = ec ? 0 : 1;
+                 },
+                 [](Fixture& f) {
+                   f.mutex.unlock();
+                   f.result = 1;
+                 },
+                 [](Fixture& f) { return free_for_another_thread(f.mutex); },
+                 {},
+                 [](Fixture& f) {
+                   if (f.result == 0) f.mutex.unlock();  // a failed unlock left it held by this thread
+                 }});
+#if !defined(_WIN32)  // Windows keeps the consistency in the section: no system call
+  all.push_back({"mark a mutex consistent after its owner died",
+                 "mark_consistent mutex",
+                 [](Fixture& f) {
+                   f.mutex = Mutex::create(f.name);
+                   std::thread([&f] { f.mutex.lock(); }).join();  // ends holding it
+                   std::error_code ec;
+                   CHECK(f.mutex.lock(ec) == Locked::owner_died);
+                 },
+                 [](Fixture& f, std::error_code& ec) { f.mutex.mark_consistent(ec); },
+                 [](Fixture& f) { f.mutex.mark_consistent(); },
+                 [](Fixture& f) { return !f.mutex.owner_died(); },
+                 {},
+                 [](Fixture& f) { f.mutex.unlock(); }});
+#endif
+  all.push_back({"close a mutex that created its name", "close mutex",
+                 [](Fixture& f) { f.mutex = Mutex::create(f.name); },
+                 [](Fixture& f, std::error_code& ec) { f.mutex.close(ec); }, [](Fixture& f) { f.mutex.close(); },
+                 [](Fixture& f) { return !f.mutex.valid(); }, close_quiet, [](Fixture&) {}, true});
+  return all;
+}
+
 void sweep_all(const std::vector<Operation>& operations) {
   for (const Operation& operation : operations) sweep(operation);
 }
@@ -601,3 +722,5 @@ TEST_CASE("faults: every system call of every region operation", "[faults]") { s
 TEST_CASE("faults: every system call of every event operation", "[faults]") { sweep_all(event_operations()); }
 
 TEST_CASE("faults: every system call of every channel operation", "[faults]") { sweep_all(channel_operations()); }
+
+TEST_CASE("faults: every system call of every mutex operation", "[faults]") { sweep_all(mutex_operations()); }

@@ -2,6 +2,7 @@
 #include "system_calls.hpp"
 
 #include <namedshm/channel.hpp>  // every backend, and so every native:: function
+#include <namedshm/mutex.hpp>    // and the mutex's
 
 #include <atomic>   // the hook, shared by all threads
 #include <cerrno>   // errno
@@ -135,6 +136,18 @@ LONG NtQueryEvent(HANDLE event, int information_class, void* information, ULONG 
   if (fails("NtQueryEvent")) return ntstatus_for(plan.error);
   return native::NtQueryEvent(event, information_class, information, length, returned);
 }
+HANDLE CreateMutexExW(LPSECURITY_ATTRIBUTES attributes, LPCWSTR name, DWORD flags, DWORD access) noexcept {
+  if (fails("CreateMutexExW")) return fail_with(HANDLE{nullptr});
+  return native::CreateMutexExW(attributes, name, flags, access);
+}
+HANDLE OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name) noexcept {
+  if (fails("OpenMutexW")) return fail_with(HANDLE{nullptr});
+  return native::OpenMutexW(access, inherit, name);
+}
+BOOL ReleaseMutex(HANDLE mutex) noexcept {
+  if (fails("ReleaseMutex")) return fail_with(FALSE);
+  return native::ReleaseMutex(mutex);
+}
 HANDLE OpenEventW(DWORD access, BOOL inherit, LPCWSTR name) noexcept {
   if (fails("OpenEventW")) return fail_with(HANDLE{nullptr});
   return native::OpenEventW(access, inherit, name);
@@ -169,6 +182,9 @@ DWORD WaitForSingleObject(HANDLE handle, DWORD milliseconds) noexcept {
   return native::WaitForSingleObject(handle, milliseconds);
 }
 #else
+int clock_gettime(clockid_t clock, timespec* time) noexcept {
+  return fails("clock_gettime") ? fail_with(-1) : native::clock_gettime(clock, time);
+}
 int close(int fd) noexcept {
   if (!fails("close")) return native::close(fd);
   native::close(fd);  // given back all the same, as Linux does after EIO (see the header)
@@ -202,6 +218,26 @@ int munmap(void* address, size_t length) noexcept {
 }
 int posix_fallocate(int fd, off_t offset, off_t length) noexcept {
   return fails("posix_fallocate") ? plan.error : native::posix_fallocate(fd, offset, length);
+}
+int pthread_mutex_consistent(pthread_mutex_t* mutex) noexcept {
+  return fails("pthread_mutex_consistent") ? plan.error : native::pthread_mutex_consistent(mutex);
+}
+int pthread_mutex_init(pthread_mutex_t* mutex, const pthread_mutexattr_t* attributes) noexcept {
+  return fails("pthread_mutex_init") ? plan.error : native::pthread_mutex_init(mutex, attributes);
+}
+int pthread_mutex_lock(pthread_mutex_t* mutex) noexcept {
+  return fails("pthread_mutex_lock") ? plan.error : native::pthread_mutex_lock(mutex);
+}
+#  if NAMEDSHM_DETAIL_GLIBC_CLOCKLOCK
+int pthread_mutex_clocklock(pthread_mutex_t* mutex, clockid_t clock, const timespec* at) noexcept {
+  return fails("pthread_mutex_clocklock") ? plan.error : native::pthread_mutex_clocklock(mutex, clock, at);
+}
+#  endif
+int pthread_mutex_timedlock(pthread_mutex_t* mutex, const timespec* at) noexcept {
+  return fails("pthread_mutex_timedlock") ? plan.error : native::pthread_mutex_timedlock(mutex, at);
+}
+int pthread_mutex_unlock(pthread_mutex_t* mutex) noexcept {
+  return fails("pthread_mutex_unlock") ? plan.error : native::pthread_mutex_unlock(mutex);
 }
 int shm_open(const char* name, int flags, mode_t mode) noexcept {
   return fails("shm_open") ? fail_with(-1) : native::shm_open(name, flags, mode);

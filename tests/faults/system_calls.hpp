@@ -6,7 +6,7 @@
 //
 // The state is per thread, so that a helper thread (a waiter, a peer) neither counts nor
 // fails. A failure looks as the OS would report it: -1 and errno, MAP_FAILED, an error number
-// returned (posix_fallocate), FALSE / NULL / WAIT_FAILED and the thread's last error, or an
+// returned (posix_fallocate, the pthread calls), FALSE / NULL / WAIT_FAILED and the thread's last error, or an
 // NTSTATUS. The calls that give a resource back (close, munmap, CloseHandle, UnmapViewOfFile,
 // LocalFree) give it back even when they report a failure, as Linux's close() does after EIO:
 // so a test can check both that the failure is reported and that nothing leaked.
@@ -25,6 +25,7 @@
 #  include <sddl.h>
 #else
 #  include <fcntl.h>
+#  include <pthread.h>
 #  include <sys/mman.h>
 #  include <sys/resource.h>
 #  include <sys/stat.h>
@@ -57,6 +58,7 @@ BOOL ConvertStringSecurityDescriptorToSecurityDescriptorW(LPCWSTR text, DWORD re
 HANDLE CreateEventExW(LPSECURITY_ATTRIBUTES attributes, LPCWSTR name, DWORD flags, DWORD access) noexcept;
 HANDLE CreateFileMappingW(HANDLE file, LPSECURITY_ATTRIBUTES attributes, DWORD protection, DWORD high, DWORD low,
                           LPCWSTR name) noexcept;
+HANDLE CreateMutexExW(LPSECURITY_ATTRIBUTES attributes, LPCWSTR name, DWORD flags, DWORD access) noexcept;
 BOOL GetProcessTimes(HANDLE process, LPFILETIME created, LPFILETIME exited, LPFILETIME kernel,
                      LPFILETIME user) noexcept;
 HLOCAL LocalFree(HLOCAL memory) noexcept;
@@ -65,13 +67,16 @@ int MultiByteToWideChar(UINT code_page, DWORD flags, LPCCH text, int length, LPW
 LONG NtQueryEvent(HANDLE event, int information_class, void* information, ULONG length, ULONG* returned) noexcept;
 HANDLE OpenEventW(DWORD access, BOOL inherit, LPCWSTR name) noexcept;
 HANDLE OpenFileMappingW(DWORD access, BOOL inherit, LPCWSTR name) noexcept;
+HANDLE OpenMutexW(DWORD access, BOOL inherit, LPCWSTR name) noexcept;
 HANDLE OpenProcess(DWORD access, BOOL inherit, DWORD id) noexcept;
+BOOL ReleaseMutex(HANDLE mutex) noexcept;
 BOOL ResetEvent(HANDLE event) noexcept;
 BOOL SetEvent(HANDLE event) noexcept;
 BOOL UnmapViewOfFile(LPCVOID address) noexcept;
 SIZE_T VirtualQuery(LPCVOID address, PMEMORY_BASIC_INFORMATION information, SIZE_T length) noexcept;
 DWORD WaitForSingleObject(HANDLE handle, DWORD milliseconds) noexcept;
 #else
+int clock_gettime(clockid_t clock, timespec* time) noexcept;
 int close(int fd) noexcept;
 int fchmod(int fd, mode_t mode) noexcept;
 int fcntl_lock(int fd, int command, struct flock* lock) noexcept;
@@ -84,6 +89,16 @@ int getrlimit(decltype(RLIMIT_FSIZE) resource, struct rlimit* limit) noexcept;
 void* mmap(void* address, size_t length, int protection, int flags, int fd, off_t offset) noexcept;
 int munmap(void* address, size_t length) noexcept;
 int posix_fallocate(int fd, off_t offset, off_t length) noexcept;
+int pthread_mutex_consistent(pthread_mutex_t* mutex) noexcept;
+int pthread_mutex_init(pthread_mutex_t* mutex, const pthread_mutexattr_t* attributes) noexcept;
+int pthread_mutex_lock(pthread_mutex_t* mutex) noexcept;
+// Both timed locks, as detail/mutex_posix.hpp picks one (the first needs glibc 2.30, the
+// second is the one under ThreadSanitizer).
+#  if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 30))
+int pthread_mutex_clocklock(pthread_mutex_t* mutex, clockid_t clock, const timespec* at) noexcept;
+#  endif
+int pthread_mutex_timedlock(pthread_mutex_t* mutex, const timespec* at) noexcept;
+int pthread_mutex_unlock(pthread_mutex_t* mutex) noexcept;
 int shm_open(const char* name, int flags, mode_t mode) noexcept;
 int shm_unlink(const char* name) noexcept;
 int stat(const char* path, struct stat* info) noexcept;

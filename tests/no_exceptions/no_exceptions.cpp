@@ -21,6 +21,7 @@ void own_handler(const std::system_error& error) noexcept;
 
 #include <namedshm/channel.hpp>
 #include <namedshm/event.hpp>
+#include <namedshm/mutex.hpp>
 #include <namedshm/namedshm.hpp>
 #include <namedshm/seqlock.hpp>
 
@@ -36,12 +37,15 @@ void own_handler(const std::system_error& error) noexcept;
 #include <system_error>  // std::error_code, std::errc
 
 #include "../support/process.hpp"
+#include "../support/sanitizers.hpp"
 
 static_assert(NAMEDSHM_EXCEPTIONS == 0, "this program must be built with exceptions disabled");
 
 using namedshm::ChannelReceiver;
 using namedshm::ChannelSender;
 using namedshm::Event;
+using namedshm::Locked;
+using namedshm::Mutex;
 using namedshm::Published;
 using namedshm::ReadOnlyRegion;
 using namedshm::SharedRegion;
@@ -186,6 +190,28 @@ void events() {
   CHECK(ec == std::errc::invalid_argument);
 }
 
+void mutexes() {
+  const std::string name = unique_name("no-exceptions-mutex");
+  std::error_code ec;
+  auto mutex = Mutex::create(name, ec);
+  CHECK(!ec && mutex.valid());
+  CHECK(!Mutex::create(name, ec).valid() && ec == std::errc::file_exists);
+  auto other = Mutex::open(name, ec);
+  CHECK(!ec && other.valid());
+  CHECK(mutex.lock(ec) == Locked::yes && !ec);
+  CHECK(other.lock(ec) == Locked::no && ec == std::errc::resource_deadlock_would_occur);  // this thread holds it
+  mutex.unlock(ec);
+  CHECK(!ec);
+  if (!namedshm_test::thread_sanitizer) {  // TSan reports this misuse itself, and stops
+    mutex.unlock(ec);
+    CHECK(ec == std::errc::operation_not_permitted);
+  }
+  CHECK(other.try_lock_for(std::chrono::seconds(60), ec) == Locked::yes && !ec);
+  other.unlock();  // a throwing overload that succeeds returns as usual
+  mutex.close(ec);
+  CHECK(!ec && !mutex.valid());
+}
+
 void channels() {
   const std::string name = unique_name("no-exceptions-channel");
   std::error_code ec;
@@ -247,6 +273,7 @@ int main(int argc, char** argv) {
   if (namedshm_test::run_child_scenario(argc, argv, exit_code)) return exit_code;
   regions();
   events();
+  mutexes();
   channels();
   published_values();
   failed_throwing_overload();
