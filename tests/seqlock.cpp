@@ -190,7 +190,9 @@ enum class ReadWith { load, try_load };
 /**
  * Publishes 1, 2, 3... until at least `min_publications` are out and every reader has seen
  * `min_distinct` different ones, so that the readers' checks cannot pass vacuously; then sets
- * `stop`. Returns 0 on success, 3 if the readers never came, 4 if they saw too little in 60 s.
+ * `stop`. Returns 0 on success, 3 if the readers never came, 4 if they stopped making progress:
+ * no new value reached by every reader for 60 s (a bound on a stall, not on the run: a slow,
+ * busy machine takes longer and passes).
  *
  * Pacing: a seqlock read succeeds only between two writes, so a writer that never stops would
  * starve its readers. Seven publications in a row follow each other at once (copies overlap
@@ -208,12 +210,22 @@ int write_until_seen(Published<Payload>& slot, Control& control, std::uint64_t m
   };
   if (!wait_until([&] { return control.readers_ready.load() >= reader_count; })) return finish(0, 3);
   const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + std::chrono::seconds(60);
+  constexpr auto longest_stall = std::chrono::seconds(60);
+  std::uint64_t progress_seen = 0;  // the newest value that every reader had at the last look
+  auto last_progress = start;
   const auto readers_have = [&](std::uint64_t n) {
     for (std::size_t r = 0; r < reader_count; ++r) {
       if (control.readers[r].last.load(std::memory_order_relaxed) < n) return false;
     }
     return true;
+  };
+  const auto lowest_reached = [&] {
+    std::uint64_t lowest = UINT64_MAX;
+    for (std::size_t r = 0; r < reader_count; ++r) {
+      const std::uint64_t last = control.readers[r].last.load(std::memory_order_relaxed);
+      lowest = last < lowest ? last : lowest;
+    }
+    return lowest;
   };
   const auto readers_saw_enough = [&] {
     for (std::size_t r = 0; r < reader_count; ++r) {
@@ -230,7 +242,14 @@ int write_until_seen(Published<Payload>& slot, Control& control, std::uint64_t m
     missed = polls < 32 ? 0 : missed + 1;
     if (missed % 8 == 7) std::this_thread::yield();  // a reader may be waiting for this CPU
     if (n % 1024 != 0) continue;
-    if (std::chrono::steady_clock::now() > deadline) return finish(n, 4);
+    const auto now = std::chrono::steady_clock::now();
+    const std::uint64_t reached = lowest_reached();
+    if (reached != progress_seen) {
+      progress_seen = reached;
+      last_progress = now;
+    } else if (now - last_progress > longest_stall) {
+      return finish(n, 4);
+    }
     if (n >= min_publications && readers_saw_enough()) {
       const auto elapsed = std::chrono::steady_clock::now() - start;
       control.writer_microseconds.store(
