@@ -289,7 +289,7 @@ def machine_markdown(m, basis_note):
 
 
 IPC_COUNTERS = {"p50_ns": "p50", "p99_ns": "p99", "p999_ns": "p999", "mean_ns": "mean", "max_ns": "max",
-                "round_trips": "round_trips", "bytes_per_second": "bps", "work_bytes_per_second": "work_bps"}
+                "round_trips": "round_trips", "handoffs": "handoffs", "bytes_per_second": "bps", "work_bytes_per_second": "work_bps"}
 
 
 def rate_ratio(runs, a, a_key, b, b_key):
@@ -500,6 +500,63 @@ def ipc_section(args, platform_name, number):
     return md, result
 
 
+def mutex_section(args, platform_name, number):
+    """The tables of namedshm_bench_mutex (WORK/mutex.json): (markdown lines, JSON)."""
+    heading = ("" if number is None else f"{number}. ") + "Mutex: uncontended, and handed between two processes"
+    path = os.path.join(args.work, "mutex.json")
+    if not os.path.exists(path):
+        return [f"### {heading}", "", "Not run (no mutex.json).", ""], None
+    context, runs = load_ipc_runs(path)
+    windows = platform_name == "windows"
+    basis = "real" if windows else "cpu"
+    rep = Report(runs, [basis] if windows else ["cpu", "real"])
+    raw = "raw-kernel-mutex" if windows else "raw-robust"
+    kinds = [("namedshm", "namedshm::Mutex")]
+    if windows:
+        kinds += [("raw-kernel-mutex", "raw named kernel mutex: WaitForSingleObject / ReleaseMutex")]
+    else:
+        kinds += [("raw-robust", "raw pthread mutex, robust + error-checking + process-shared (namedshm's kind)"),
+                  ("raw-plain", "raw pthread mutex, process-shared only (no crash recovery)"),
+                  ("boost-interprocess_mutex", "Boost.Interprocess interprocess_mutex in shared memory"),
+                  ("boost-named_mutex", "Boost.Interprocess named_mutex")]
+    unc = [rep.compare(f"uncontended lock + unlock: namedshm ÷ {raw}", "mutex/uncontended/namedshm",
+                       f"mutex/uncontended/{raw}", ("max", 1.10))]
+    for kind, _ in kinds[2:]:
+        unc.append(rep.compare(f"uncontended lock + unlock: namedshm ÷ {kind}", "mutex/uncontended/namedshm",
+                               f"mutex/uncontended/{kind}"))
+    md = [f"### {heading}", "",
+          "`bench/mutex.cpp`. Uncontended: `lock()` then `unlock()` in one thread, the mutex always free "
+          f"({basis} time per pair). Handoff: two processes ({context.get('ipc_placement', 'placement unknown')}) "
+          "pass the mutex back and forth; the holder waits until the other has called `lock()`, lets it settle "
+          f"into its wait ({'200' if windows else '30'} µs), stamps `steady_clock` and unlocks; the time is until "
+          "the waiter's `lock()` returns. Percentiles over every handoff of a repetition, medians over the "
+          "repetitions; ratios as above. The baselines:", ""]
+    md += [f"- `{kind}`: {label}" for kind, label in kinds] + ["", rep.table(unc, unit="ns per pair"), ""]
+    md += ["| handoff | p50 µs | p99 µs | p99.9 µs | mean µs | handoffs per repetition |",
+           "| --- | --- | --- | --- | --- | --- |"]
+    handoff_json = []
+    for kind, label in kinds:
+        name = f"mutex/handoff/{kind}"
+        med = {key: median_of(runs, name, key) for key in ("p50", "p99", "p999", "mean", "handoffs")}
+        error = runs.get(name, {}).get("error")
+        shown = kind + (f" (error: {error})" if error else "") + ("" if name in runs else " (not run)")
+        count = "n/a" if med["handoffs"] is None else f"{med['handoffs']:,.0f}"
+        md.append(f"| {shown} | {fmt_ns(med['p50'])} | {fmt_ns(med['p99'])} | {fmt_ns(med['p999'])} | "
+                  f"{fmt_ns(med['mean'])} | {count} |")
+        handoff_json.append({"name": name, "median_ns": med, "error": error})
+    handoffs = []
+    md += ["", "| comparison (handoff) | ratio A ÷ B, p50 | p99 | p99.9 | mean |", "| --- | --- | --- | --- | --- |"]
+    for kind, _ in kinds[1:]:
+        a, b = "mutex/handoff/namedshm", f"mutex/handoff/{kind}"
+        entry = {"label": f"handoff: namedshm ÷ {kind}", "a": a, "b": b,
+                 "ratio": {key: ratio(runs, a, b, key) for key in ("p50", "p99", "p999", "mean")}}
+        handoffs.append(entry)
+        md.append(f"| {entry['label']} | {fmt_ratio(entry['ratio']['p50'])} | {fmt_ratio(entry['ratio']['p99'])} | "
+                  f"{fmt_ratio(entry['ratio']['p999'])} | {fmt_ratio(entry['ratio']['mean'])} |")
+    md.append("")
+    return md, {"comparisons": rep.comparisons + handoffs, "handoffs": handoff_json, "runs": runs}
+
+
 def native(args):
     context, runs = load_runs(os.path.join(args.work, "lifecycle.json"))
     _, typed_runs = load_runs(os.path.join(args.work, "typed.json"))
@@ -636,8 +693,11 @@ def native(args):
     md += ["![create + map + unmap + close against region size](results/lifecycle.png)", ""]
     ipc_md, ipc_json = ipc_section(args, "native", 4)
     md += ipc_md
+    mutex_md, mutex_json = mutex_section(args, "native", 5)
+    md += mutex_md
     syscalls = {call: median_of(runs, f"syscall/{call}", "cpu") for call in SYSCALLS}
     result = {"platform": "native", "machine": m, "context": context, "comparisons": rep.comparisons, "ipc": ipc_json,
+              "mutex": mutex_json,
               "syscall_cpu_ns": syscalls, "safety_steps": step_json, "open_lock_extra_ns": open_extra, "touch": touch_json,
               "callgrind": callgrind, "runs": runs}
     return result, "\n".join(md)
@@ -697,8 +757,10 @@ def windows(args):
         md.append("")
     ipc_md, ipc_json = ipc_section(args, "windows", None)
     md += ipc_md
+    mutex_md, mutex_json = mutex_section(args, "windows", None)
+    md += mutex_md
     result = {"platform": "windows-wine", "machine": m, "context": context, "comparisons": rep.comparisons,
-              "ipc": ipc_json,
+              "ipc": ipc_json, "mutex": mutex_json,
               "server_requests_per_cycle": server, "runs": runs}
     return result, "\n".join(md)
 

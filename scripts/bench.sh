@@ -9,9 +9,11 @@
 # The report shows the lifecycle ratios of the results it replaces beside the new ones (each
 # against its own run's baselines); natively also the system calls per operation (strace).
 # Both also run the IPC suite (bench/ipc.cpp): Event and channel between two processes vs raw
-# atomics, futex or Win32 events, pipes and sockets (named pipes under Wine), and memcpy.
+# atomics, futex or Win32 events, pipes and sockets (named pipes under Wine), and memcpy; and
+# the mutex suite (bench/mutex.cpp): Mutex vs raw robust pthread mutexes and Boost.Interprocess
+# (natively) or raw kernel mutexes (under Wine), uncontended and handed between two processes.
 # NAMEDSHM_BENCH_REPETITIONS and NAMEDSHM_BENCH_MIN_TIME (seconds) override the defaults;
-# NAMEDSHM_BENCH_IPC_MIN_TIME the IPC suite's alone (0.2 s); NAMEDSHM_BENCH_PIN=0 turns off its pinning.
+# NAMEDSHM_BENCH_IPC_MIN_TIME the IPC and mutex suites' alone (0.2 s); NAMEDSHM_BENCH_PIN=0 turns off its pinning.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$NAMEDSHM_ROOT"
@@ -61,13 +63,14 @@ if [ "$windows" = 0 ]; then
   cmake --preset release -DNAMEDSHM_BUILD_BENCHMARKS=ON >build/bench-release.configure.log 2>&1 ||
     { cat build/bench-release.configure.log; exit 1; }
   cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_bench_ipc \
-    namedshm_typed_access_callgrind
+    namedshm_bench_mutex namedshm_typed_access_callgrind
   rm -rf "$work" && mkdir -p "$work"
   before=$(leftovers)
 
   run_suite "$build/bench/namedshm_bench_lifecycle" lifecycle "$min_time"
   run_suite "$build/bench/namedshm_bench_typed" typed "$typed_min_time"
   run_suite "$build/bench/namedshm_bench_ipc" ipc "$ipc_min_time"
+  run_suite "$build/bench/namedshm_bench_mutex" mutex "$ipc_min_time"
 
   passes=1000
   log "callgrind: instructions of the typed and the raw loops ($passes calls each)"
@@ -107,7 +110,7 @@ else
     -DCMAKE_PREFIX_PATH="$NAMEDSHM_ROOT/build/deps/benchmark-mingw" >build/bench-mingw-wine-release.configure.log 2>&1 ||
     { cat build/bench-mingw-wine-release.configure.log; exit 1; }
   cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_bench_ipc \
-    namedshm_win32_server_calls
+    namedshm_bench_mutex namedshm_win32_server_calls
   rm -rf "$work" && mkdir -p "$work"
   before=$(leftovers)
   # As the toolchain's CMAKE_CROSSCOMPILING_EMULATOR runs tests: the prefix in the build folder.
@@ -115,6 +118,7 @@ else
   run_suite "$build/bench/namedshm_bench_lifecycle.exe" lifecycle "$min_time" "${wine_run[@]}"
   run_suite "$build/bench/namedshm_bench_typed.exe" typed "$typed_min_time" "${wine_run[@]}"
   run_suite "$build/bench/namedshm_bench_ipc.exe" ipc "$ipc_min_time" "${wine_run[@]}"
+  run_suite "$build/bench/namedshm_bench_mutex.exe" mutex "$ipc_min_time" "${wine_run[@]}"
 
   cycles=100
   log "wineserver requests per cycle (a wineserver with -d1 traces them, $cycles cycles each)"
