@@ -29,21 +29,32 @@
 
 namespace namedshm::detail {
 
-/// The outcome of an operation: the error code plus what a message needs beyond it. Filled by
-/// noexcept code, so it holds no owning strings: `detail` is a static phrase or null.
+/// The outcome of an operation: the error plus what a message needs beyond it. Filled by
+/// noexcept code, so it holds no owning strings: `detail` is a static phrase or null. The error
+/// is a value and a category, not a std::error_code: a default std::error_code calls
+/// std::system_category(), an out-of-line function of the C++ library, and a Status is made on
+/// every call, also where a successful call must cost no more than its system call (Mutex).
 struct Status {
-  std::error_code code;
-  const char* detail = nullptr;   ///< which rule or precondition failed, or a hint
-  std::uint64_t actual_size = 0;  ///< open_or_create: the size of the smaller existing object
+  int value = 0;                                  ///< 0: no error
+  const std::error_category* category = nullptr;  ///< of `value`; set with it
+  const char* detail = nullptr;                   ///< which rule or precondition failed, or a hint
+  std::uint64_t actual_size = 0;                  ///< open_or_create: the size of the smaller existing object
 
-  explicit operator bool() const noexcept { return static_cast<bool>(code); }
+  explicit operator bool() const noexcept { return value != 0; }
+  /// The error, or a clear std::error_code if there is none.
+  [[nodiscard]] std::error_code code() const noexcept {
+    return value != 0 ? std::error_code(value, *category) : std::error_code();
+  }
 
   void set(std::errc error, const char* why = nullptr) noexcept {
-    code = std::make_error_code(error);
+    const std::error_code code = std::make_error_code(error);
+    value = code.value();
+    category = &code.category();
     detail = why;
   }
   void set_system(int os_error, const char* why = nullptr) noexcept {
-    code.assign(os_error, std::system_category());
+    value = os_error;
+    category = &std::system_category();
     detail = why;
   }
 };
@@ -139,7 +150,7 @@ inline std::string describe(const OperationText& what, const Status& status) {
 
 /// Throws the std::system_error that the throwing overloads promise.
 [[noreturn]] inline void throw_error(const OperationText& what, const Status& status) {
-  throw_or_terminate(std::system_error(status.code, describe(what, status)));
+  throw_or_terminate(std::system_error(status.code(), describe(what, status)));
 }
 
 /**
@@ -174,10 +185,10 @@ auto or_report(std::error_code& ec, Operation&& operation) noexcept {
   Status status;
   if constexpr (std::is_void_v<decltype(operation(status))>) {
     operation(status);
-    ec = status.code;
+    ec = status.code();
   } else {
     auto result = operation(status);
-    ec = status.code;
+    ec = status.code();
     return result;
   }
 }
@@ -211,7 +222,7 @@ struct ViewText {
     text += ": ";
     text += status.detail;
   }
-  throw_or_terminate(std::system_error(status.code, text));
+  throw_or_terminate(std::system_error(status.code(), text));
 }
 
 }  // namespace namedshm::detail

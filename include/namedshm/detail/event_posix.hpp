@@ -96,7 +96,7 @@ inline EventObject event_acquire(const EventRequest& request, Status& status) no
   region_request.keep_name = request.keep_name;
   EventObject event(Region::acquire(request.utf8_name, region_request, status), request.manual_reset);
   if (status) {
-    if (status.code == std::errc::invalid_argument)
+    if (status.code() == std::errc::invalid_argument)
       status.detail = "the name belongs to an object that is not an event";
     return {};
   }

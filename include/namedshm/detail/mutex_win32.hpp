@@ -109,7 +109,7 @@ inline MutexObject mutex_acquire(const MutexRequest& request, Status& status) no
   MutexObject mutex;
   mutex.region() = Region::acquire(request.utf8_name, region_request, status);
   if (status) {
-    if (status.code == std::errc::invalid_argument) status.detail = "the name belongs to an object that is not a mutex";
+    if (status.code() == std::errc::invalid_argument) status.detail = "the name belongs to an object that is not a mutex";
     return {};
   }
   if (mutex.region().created()) {
