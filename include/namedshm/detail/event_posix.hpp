@@ -14,9 +14,9 @@
 #include <new>      // std::launder
 #include <utility>  // std::move
 
-#include "creator_wait.hpp"   // wait_for_creator
 #include "event_request.hpp"  // EventRequest, WaitClock
 #include "region.hpp"         // Region
+#include "state_region.hpp"   // acquire_state_region, holds_published_state
 #include "system.hpp"         // NAMEDSHM_SYSTEM
 
 namespace namedshm::detail::os {
@@ -25,6 +25,8 @@ namespace namedshm::detail::os {
 /// that sees it also sees the mode and the initial state.
 struct EventState {
   static constexpr std::uint32_t expected_magic = 0x6E73'4501U;  // "nsE", layout version 1
+  static constexpr const char* other_object = "the name belongs to an object that is not an event";
+  static constexpr const char* other_region = "the name belongs to a shared memory region that is not an event";
 
   std::atomic<std::uint32_t> magic;
   std::uint32_t manual_reset;
@@ -71,35 +73,9 @@ inline int futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected, 
   return errno == EAGAIN || errno == EINTR ? 0 : errno;
 }
 
-/// Whether the creator has published an event's state: waits for it, and checks that it is one.
-inline bool is_event(const EventObject& event, Status& status) noexcept {
-  if (event.region().size() < sizeof(EventState)) {
-    status.set(std::errc::invalid_argument, "the name belongs to a shared memory region that is not an event");
-    return false;
-  }
-  const EventState& state = event.state();
-  std::uint32_t magic = 0;
-  wait_for_creator([&] { return (magic = state.magic.load(std::memory_order_acquire)) != 0; });
-  if (magic != EventState::expected_magic) {
-    status.set(std::errc::invalid_argument, "the name belongs to a shared memory region that is not an event");
-    return false;
-  }
-  return true;
-}
-
 inline EventObject event_acquire(const EventRequest& request, Status& status) noexcept {
-  Request region_request;
-  region_request.name = request.name;
-  region_request.disposition = request.disposition;
-  region_request.size = request.disposition == Disposition::open ? 0 : sizeof(EventState);
-  region_request.security = request.security;
-  region_request.keep_name = request.keep_name;
-  EventObject event(Region::acquire(request.utf8_name, region_request, status), request.manual_reset);
-  if (status) {
-    if (status.code() == std::errc::invalid_argument)
-      status.detail = "the name belongs to an object that is not an event";
-    return {};
-  }
+  EventObject event(acquire_state_region<EventState>(request, status), request.manual_reset);
+  if (status) return {};
   EventState& state = event.state();
   if (event.created()) {
     state.manual_reset = request.manual_reset ? 1U : 0U;
@@ -107,7 +83,7 @@ inline EventObject event_acquire(const EventRequest& request, Status& status) no
     state.magic.store(EventState::expected_magic, std::memory_order_release);
     return event;
   }
-  if (!is_event(event, status)) return {};
+  if (!holds_published_state<EventState>(event.region(), status)) return {};
   const bool manual_reset = state.manual_reset != 0;  // the creator's choice, not ours
   return EventObject(std::move(event.region()), manual_reset);
 }

@@ -6,11 +6,10 @@
 
 #include "win32.hpp"  // <windows.h>, Handle, WideName, Security, hint_for
 
-#include <chrono>   // the remaining time of a wait
-#include <cstdint>  // std::int64_t
 #include <utility>  // std::move
 
 #include "event_request.hpp"  // EventRequest, WaitClock
+#include "wait_win32.hpp"     // wait_for_object
 
 namespace namedshm::detail::os {
 
@@ -110,29 +109,13 @@ inline void event_reset(const EventObject& event, Status& status) noexcept {
   if (!NAMEDSHM_SYSTEM(ResetEvent)(event.handle())) fail_with_last_error(status, "cannot reset the event (ResetEvent)");
 }
 
-/// Waits until `deadline` at most (max(): for ever; min(): only takes a set event), in whole
-/// milliseconds rounded up so that a wait never ends early. True if the event was (or became)
-/// set.
+/// Waits until `deadline` at most (max(): for ever; min(): only takes a set event); see
+/// wait_for_object. True if the event was (or became) set.
 inline bool event_wait(const EventObject& event, WaitClock::time_point deadline, Status& status) noexcept {
-  const bool for_ever = deadline == (WaitClock::time_point::max)();
-  // INFINITE is 0xFFFFFFFF; longer waits go in slices of just under 50 days.
-  constexpr std::int64_t longest_slice_ms = 0xFFFFFFFELL;
-  for (;;) {
-    DWORD slice = INFINITE;
-    if (!for_ever) {
-      const auto now = WaitClock::now();  // compared first: min() - now would overflow
-      const std::int64_t ms =
-          now >= deadline ? 0 : std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-      slice = static_cast<DWORD>(ms < longest_slice_ms ? ms : longest_slice_ms);
-    }
-    const DWORD result = NAMEDSHM_SYSTEM(WaitForSingleObject)(event.handle(), slice);
-    if (result == WAIT_OBJECT_0) return true;
-    if (result != WAIT_TIMEOUT) {
-      fail_with_last_error(status, "cannot wait for the event (WaitForSingleObject)");
-      return false;
-    }
-    if (slice == 0 || (!for_ever && WaitClock::now() >= deadline)) return false;
-  }
+  const DWORD result = wait_for_object(event.handle(), deadline);
+  if (result == WAIT_OBJECT_0) return true;
+  if (result != WAIT_TIMEOUT) fail_with_last_error(status, "cannot wait for the event (WaitForSingleObject)");
+  return false;
 }
 
 /// Closes the event's handle now, reporting a failure. Does not throw.

@@ -15,9 +15,9 @@
 #include <new>      // std::launder
 #include <utility>  // std::move
 
-#include "creator_wait.hpp"   // wait_for_creator
 #include "mutex_request.hpp"  // MutexRequest, LockOutcome, WaitClock
 #include "region.hpp"         // Region
+#include "state_region.hpp"   // acquire_state_region, holds_published_state
 #include "system.hpp"         // NAMEDSHM_SYSTEM
 
 // The timed lock: pthread_mutex_clocklock (glibc 2.30) on the monotonic clock where there is
@@ -61,6 +61,8 @@ namespace namedshm::detail::os {
 /// `magic` (release), so an opener that sees it may use the mutex.
 struct MutexState {
   static constexpr std::uint32_t expected_magic = 0x6E73'4D01U;  // "nsM", layout version 1
+  static constexpr const char* other_object = "the name belongs to an object that is not a mutex";
+  static constexpr const char* other_region = "the name belongs to a shared memory region that is not a mutex";
 
   std::atomic<std::uint32_t> magic;
   std::uint32_t reserved;
@@ -102,31 +104,14 @@ inline bool initialise_mutex(MutexState& state, Status& status) noexcept {
 }
 
 inline MutexObject mutex_acquire(const MutexRequest& request, Status& status) noexcept {
-  Request region_request;
-  region_request.name = request.name;
-  region_request.disposition = request.disposition;
-  region_request.size = request.disposition == Disposition::open ? 0 : sizeof(MutexState);
-  region_request.security = request.security;
-  region_request.keep_name = request.keep_name;
-  MutexObject mutex(Region::acquire(request.utf8_name, region_request, status));
-  if (status) {
-    if (status.code() == std::errc::invalid_argument) status.detail = "the name belongs to an object that is not a mutex";
-    return {};
-  }
+  MutexObject mutex(acquire_state_region<MutexState>(request, status));
+  if (status) return {};
   if (mutex.created()) {
     if (!initialise_mutex(mutex.state(), status)) return {};
     mutex.state().magic.store(MutexState::expected_magic, std::memory_order_release);
     return mutex;
   }
-  std::uint32_t magic = 0;
-  if (mutex.region().size() >= sizeof(MutexState)) {
-    const auto& word = mutex.state().magic;
-    wait_for_creator([&] { return (magic = word.load(std::memory_order_acquire)) != 0; });
-  }
-  if (magic != MutexState::expected_magic) {
-    status.set(std::errc::invalid_argument, "the name belongs to a shared memory region that is not a mutex");
-    return {};
-  }
+  if (!holds_published_state<MutexState>(mutex.region(), status)) return {};
   return mutex;
 }
 

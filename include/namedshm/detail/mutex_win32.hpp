@@ -11,17 +11,16 @@
 #include "win32.hpp"  // <windows.h>, Handle, WideName, Security, hint_for
 
 #include <atomic>       // std::atomic, the words the processes share
-#include <chrono>       // the remaining time of a timed lock
-#include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t
 #include <new>          // std::launder
 #include <string>       // std::string, the kernel mutex's name
 #include <string_view>  // std::string_view
 #include <utility>      // std::move
 
-#include "creator_wait.hpp"   // wait_for_creator
 #include "mutex_request.hpp"  // MutexRequest, LockOutcome, WaitClock
 #include "region.hpp"         // Region
+#include "state_region.hpp"   // acquire_state_region, holds_published_state
+#include "wait_win32.hpp"     // wait_for_object
 
 namespace namedshm::detail::os::native {
 using ::CreateMutexExW;
@@ -41,6 +40,8 @@ struct MutexState {
   /// `consistency`: the state the mutex protects is as its last owner left it on purpose;
   /// an owner died holding it and nobody has declared it repaired; or it was given up.
   enum : std::uint32_t { consistent = 0, inconsistent = 1, not_recoverable = 2 };
+  static constexpr const char* other_object = "the name belongs to an object that is not a mutex";
+  static constexpr const char* other_region = "the name belongs to a shared memory region that is not a mutex";
 
   std::atomic<std::uint32_t> magic;
   std::atomic<std::uint32_t> consistency;
@@ -101,50 +102,17 @@ inline bool acquire_kernel_mutex(MutexObject& mutex, const MutexRequest& request
 }
 
 inline MutexObject mutex_acquire(const MutexRequest& request, Status& status) noexcept {
-  Request region_request;
-  region_request.name = request.name;
-  region_request.disposition = request.disposition;
-  region_request.size = request.disposition == Disposition::open ? 0 : sizeof(MutexState);
-  region_request.security = request.security;
   MutexObject mutex;
-  mutex.region() = Region::acquire(request.utf8_name, region_request, status);
-  if (status) {
-    if (status.code() == std::errc::invalid_argument) status.detail = "the name belongs to an object that is not a mutex";
-    return {};
-  }
+  mutex.region() = acquire_state_region<MutexState>(request, status);
+  if (status) return {};
   if (mutex.region().created()) {
     if (!acquire_kernel_mutex(mutex, request, true, status)) return {};
     mutex.state().magic.store(MutexState::expected_magic, std::memory_order_release);
     return mutex;
   }
-  std::uint32_t magic = 0;
-  if (mutex.region().size() >= sizeof(MutexState)) {
-    const auto& word = mutex.state().magic;
-    wait_for_creator([&] { return (magic = word.load(std::memory_order_acquire)) != 0; });
-  }
-  if (magic != MutexState::expected_magic) {
-    status.set(std::errc::invalid_argument, "the name belongs to a shared memory region that is not a mutex");
-    return {};
-  }
+  if (!holds_published_state<MutexState>(mutex.region(), status)) return {};
   if (!acquire_kernel_mutex(mutex, request, false, status)) return {};
   return mutex;
-}
-
-/// Waits for the kernel mutex until `deadline`, in whole milliseconds rounded up.
-inline DWORD wait_for_kernel_mutex(HANDLE lock, WaitClock::time_point deadline) noexcept {
-  const bool for_ever = deadline == (WaitClock::time_point::max)();
-  constexpr std::int64_t longest_slice_ms = 0xFFFFFFFELL;
-  for (;;) {
-    DWORD slice = INFINITE;
-    if (!for_ever) {
-      const auto now = WaitClock::now();  // compared first: min() - now would overflow
-      const std::int64_t ms =
-          now >= deadline ? 0 : std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-      slice = static_cast<DWORD>(ms < longest_slice_ms ? ms : longest_slice_ms);
-    }
-    const DWORD result = NAMEDSHM_SYSTEM(WaitForSingleObject)(lock, slice);
-    if (result != WAIT_TIMEOUT || slice == 0 || (!for_ever && WaitClock::now() >= deadline)) return result;
-  }
 }
 
 /// Gives back what a wait has just acquired, when the lock must fail after all; false, with
@@ -176,7 +144,7 @@ inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point de
       return LockOutcome::owner_died;
     }
   }
-  const DWORD result = wait_for_kernel_mutex(mutex.lock_handle(), deadline);
+  const DWORD result = wait_for_object(mutex.lock_handle(), deadline);
   if (result == WAIT_TIMEOUT) return LockOutcome::no;
   if (result != WAIT_OBJECT_0 && result != WAIT_ABANDONED) {
     fail_with_last_error(status, "cannot lock the mutex (WaitForSingleObject)");

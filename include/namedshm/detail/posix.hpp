@@ -380,7 +380,8 @@ inline Mapping acquire(const Request& request, Status& status) noexcept {
     bool removed = false;
     if (request.disposition != Disposition::open) {
       Mapping mapping = create_once(request, name, removed, status);
-      const bool try_open = request.disposition == Disposition::open_or_create && status.code() == std::errc::file_exists;
+      const bool try_open =
+          request.disposition == Disposition::open_or_create && status.code() == std::errc::file_exists;
       if (!try_open && !removed) return mapping;
     }
     if (request.disposition != Disposition::create && !removed) {
