@@ -22,25 +22,16 @@
 #include "support/sanitizers.hpp"
 #include "support/wait.hpp"
 
-#if !defined(_WIN32)
-#  include <csignal>  // SIGKILL
-#endif
-
 using namedshm::Locked;
 using namedshm::Mutex;
 using namedshm::SharedRegion;
 using namedshm_test::ChildProcess;
+using namedshm_test::killed_exit_code;
 using namedshm_test::thread_sanitizer;
 using namedshm_test::unique_name;
 using namedshm_test::wait_until;
 
 namespace {
-
-#if defined(_WIN32)
-constexpr int killed_exit_code = 137;  // what ChildProcess::kill passes to TerminateProcess
-#else
-constexpr int killed_exit_code = -SIGKILL;
-#endif
 
 /// What the processes of a test share beside the mutex: the counter it protects, and flags.
 struct Ledger {
@@ -175,6 +166,17 @@ TEST_CASE("mutual exclusion across processes: a plain counter comes out exact", 
   CHECK(ledger_region.object<Ledger>().counter == children * increments);
 }
 
+namespace {
+/// Starts a child that locks the mutex and half-writes the ledger, and kills it (SIGKILL,
+/// TerminateProcess) while it holds the mutex.
+void kill_an_owner(const std::string& mutex_name, const std::string& ledger_name, const Ledger& ledger) {
+  ChildProcess owner("mutex_hold_and_wait", {mutex_name, ledger_name});
+  REQUIRE(wait_until([&] { return ledger.holding.load() == 1; }));
+  owner.kill();
+  CHECK(owner.wait() == killed_exit_code);
+}
+}  // namespace
+
 TEST_CASE("a killed owner: the next owner is told, repairs, and the mutex works for everyone",
           "[mutex][process][reliability]") {
   const auto mutex_name = unique_name("mutex-death");
@@ -182,10 +184,7 @@ TEST_CASE("a killed owner: the next owner is told, repairs, and the mutex works 
   auto mutex = Mutex::create(mutex_name);
   auto ledger_region = SharedRegion::create(ledger_name, sizeof(Ledger));
   Ledger& ledger = ledger_region.object<Ledger>();
-  ChildProcess owner("mutex_hold_and_wait", {mutex_name, ledger_name});
-  REQUIRE(wait_until([&] { return ledger.holding.load() == 1; }));
-  owner.kill();
-  CHECK(owner.wait() == killed_exit_code);
+  kill_an_owner(mutex_name, ledger_name, ledger);
 
   std::error_code ec;
   REQUIRE(mutex.lock(ec) == Locked::owner_died);
@@ -213,10 +212,7 @@ TEST_CASE("a killed owner not marked consistent: the mutex is given up for every
   auto second_handle = Mutex::open(mutex_name);
   auto ledger_region = SharedRegion::create(ledger_name, sizeof(Ledger));
   Ledger& ledger = ledger_region.object<Ledger>();
-  ChildProcess owner("mutex_hold_and_wait", {mutex_name, ledger_name});
-  REQUIRE(wait_until([&] { return ledger.holding.load() == 1; }));
-  owner.kill();
-  CHECK(owner.wait() == killed_exit_code);
+  kill_an_owner(mutex_name, ledger_name, ledger);
 
   // The std::lock_guard path: lock() succeeds, owner_died() is there to see, and leaving the
   // guard without mark_consistent() gives the mutex up.

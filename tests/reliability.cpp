@@ -33,17 +33,12 @@
 using namedshm::ReadOnlyRegion;
 using namedshm::SharedRegion;
 using namedshm_test::ChildProcess;
+using namedshm_test::killed_exit_code;
 using namedshm_test::name_exists;
 using namedshm_test::unique_name;
 using namedshm_test::wait_until;
 
 namespace {
-
-#if defined(_WIN32)
-constexpr int killed_exit_code = 137;  // what ChildProcess::kill passes to TerminateProcess
-#else
-constexpr int killed_exit_code = -SIGKILL;
-#endif
 
 /// Removes a name when a test ends, however it ends, so that a failed REQUIRE leaves no name
 /// behind that a killed creator or keep_name kept (POSIX; Windows has nothing to remove).

@@ -21,12 +21,11 @@
 using namedshm::ReadOnlyRegion;
 using namedshm::SharedRegion;
 using namedshm_test::ChildProcess;
+using namedshm_test::killed_exit_code;
 using namedshm_test::unique_name;
 using namedshm_test::wait_until;
 
 namespace {
-
-constexpr int killed_exit_code = -SIGKILL;
 
 /// Two flags through which the child and the parent tell each other how far they are.
 struct Mailbox {

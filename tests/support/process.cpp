@@ -205,7 +205,7 @@ int ChildProcess::wait() {
 }
 
 void ChildProcess::kill() {
-  if (running_) TerminateProcess(process_, 137);
+  if (running_) TerminateProcess(process_, killed_exit_code);
 }
 
 ChildProcess::~ChildProcess() {

@@ -8,6 +8,10 @@
 #include <string_view>  // std::string_view
 #include <vector>       // std::vector, a child's arguments
 
+#if !defined(_WIN32)
+#  include <csignal>  // SIGKILL
+#endif
+
 namespace namedshm_test {
 
 /// The id of this process.
@@ -51,6 +55,14 @@ struct ScenarioRegistration {
 
 /// If argv asks for a child scenario, runs it and stores its exit code in `exit_code`.
 bool run_child_scenario(int argc, char** argv, int& exit_code);
+
+/// What ChildProcess::wait() returns for a child that kill() ended: the exit code that
+/// TerminateProcess gives it, or -SIGKILL.
+#if defined(_WIN32)
+inline constexpr int killed_exit_code = 137;
+#else
+inline constexpr int killed_exit_code = -SIGKILL;
+#endif
 
 /// A running child process: this test binary with `--child scenario args...`.
 class ChildProcess {
