@@ -61,8 +61,8 @@ namespace namedshm::detail::os {
 /// `magic` (release), so an opener that sees it may use the mutex.
 struct MutexState {
   static constexpr std::uint32_t expected_magic = 0x6E73'4D01U;  // "nsM", layout version 1
-  static constexpr const char* other_object = "the name belongs to an object that is not a mutex";
-  static constexpr const char* other_region = "the name belongs to a shared memory region that is not a mutex";
+  static constexpr const char* other_object = mutex_text::other_object;
+  static constexpr const char* other_region = mutex_text::other_region;
 
   std::atomic<std::uint32_t> magic;
   std::uint32_t reserved;
@@ -175,12 +175,10 @@ inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point de
     case ETIMEDOUT:
       return LockOutcome::no;
     case ENOTRECOVERABLE:
-      status.set_system(result,
-                        "the mutex cannot be used any more: an owner that found its previous owner dead "
-                        "unlocked it without mark_consistent()");
+      status.set_system(result, mutex_text::given_up);
       return LockOutcome::no;
     case EDEADLK:
-      status.set_system(result, "this thread holds the mutex already (it is not recursive)");
+      status.set_system(result, mutex_text::relocked);
       return LockOutcome::no;
     default:
       status.set_system(result, "cannot lock the mutex");
@@ -192,7 +190,7 @@ inline void mutex_unlock(const MutexObject& mutex, Status& status) noexcept {
   const int result = NAMEDSHM_SYSTEM(pthread_mutex_unlock)(&mutex.state().mutex);
   if (result == 0) return;
   if (result == EPERM) {
-    status.set_system(result, "this thread does not hold the mutex");
+    status.set_system(result, mutex_text::not_held);
   } else {
     status.set_system(result, "cannot unlock the mutex");
   }

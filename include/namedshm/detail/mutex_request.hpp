@@ -26,6 +26,17 @@ struct MutexRequest {
 /// on every platform, so that one name works on both.
 inline constexpr std::size_t mutex_suffix_bytes = 5;
 
+/// What both backends say of the same situations, in the same words.
+namespace mutex_text {
+inline constexpr const char* other_object = "the name belongs to an object that is not a mutex";
+inline constexpr const char* other_region = "the name belongs to a shared memory region that is not a mutex";
+inline constexpr const char* given_up =
+    "the mutex cannot be used any more: an owner that found its previous owner dead unlocked it "
+    "without mark_consistent()";
+inline constexpr const char* relocked = "this thread holds the mutex already (it is not recursive)";
+inline constexpr const char* not_held = "this thread does not hold the mutex";
+}  // namespace mutex_text
+
 /// What an attempt to lock found; namedshm::Locked lists the same values in the same order.
 enum class LockOutcome : unsigned char { no, yes, owner_died };
 

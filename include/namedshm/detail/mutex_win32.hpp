@@ -40,8 +40,8 @@ struct MutexState {
   /// `consistency`: the state the mutex protects is as its last owner left it on purpose;
   /// an owner died holding it and nobody has declared it repaired; or it was given up.
   enum : std::uint32_t { consistent = 0, inconsistent = 1, not_recoverable = 2 };
-  static constexpr const char* other_object = "the name belongs to an object that is not a mutex";
-  static constexpr const char* other_region = "the name belongs to a shared memory region that is not a mutex";
+  static constexpr const char* other_object = mutex_text::other_object;
+  static constexpr const char* other_region = mutex_text::other_region;
 
   std::atomic<std::uint32_t> magic;
   std::atomic<std::uint32_t> consistency;
@@ -133,8 +133,7 @@ inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point de
     const DWORD probe = NAMEDSHM_SYSTEM(WaitForSingleObject)(mutex.lock_handle(), 0);
     if (probe == WAIT_OBJECT_0) {
       if (release_again(mutex, status)) {  // undoes the kernel's recursion
-        status.set(std::errc::resource_deadlock_would_occur,
-                   "this thread holds the mutex already (it is not recursive)");
+        status.set(std::errc::resource_deadlock_would_occur, mutex_text::relocked);
       }
       return LockOutcome::no;
     }
@@ -154,9 +153,7 @@ inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point de
   const std::uint32_t consistency = state.consistency.load(std::memory_order_acquire);
   if (consistency == MutexState::not_recoverable) {
     if (!release_again(mutex, status)) return LockOutcome::no;
-    status.set(std::errc::state_not_recoverable,
-               "the mutex cannot be used any more: an owner that found its "
-               "previous owner dead unlocked it without mark_consistent()");
+    status.set(std::errc::state_not_recoverable, mutex_text::given_up);
     return LockOutcome::no;
   }
   state.owner.store(self, std::memory_order_release);
@@ -168,7 +165,7 @@ inline void mutex_unlock(const MutexObject& mutex, Status& status) noexcept {
   MutexState& state = mutex.state();
   const std::uint64_t self = this_thread_owner();
   if (state.owner.load(std::memory_order_acquire) != self) {
-    status.set(std::errc::operation_not_permitted, "this thread does not hold the mutex");
+    status.set(std::errc::operation_not_permitted, mutex_text::not_held);
     return;
   }
   // Given up without mark_consistent(): every later locker is told, as POSIX does.
