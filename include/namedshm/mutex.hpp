@@ -16,6 +16,8 @@
 #include <chrono>        // durations and time points of the timed locks
 #include <string>        // std::string, the name
 #include <system_error>  // std::error_code, std::system_error
+#include <thread>        // std::thread::id, the holder that a close gives the mutex up for
+#include <utility>       // std::exchange, std::move
 
 #include "detail/mutex_backend.hpp"  // detail::os::mutex_*, the platform's backend
 #include "detail/mutex_request.hpp"  // MutexRequest, LockOutcome, WaitClock
@@ -68,14 +70,20 @@ struct MutexOptions {
  * Windows: a kernel mutex (CreateMutexExW / OpenMutexW; WAIT_ABANDONED is the owner's death)
  * named NAME.lock, and a small section NAME that keeps the holder and the consistency, which
  * the kernel forgets. POSIX (Linux): a robust, error-checking, process-shared pthread mutex in
- * a small region NAME (EOWNERDEAD, pthread_mutex_consistent, ENOTRECOVERABLE). Lifetime as for
- * events: Windows keeps it while a handle is open; on POSIX the creator removes the name, and
- * SharedRegion::remove_if_stale clears a crashed creator's name.
+ * a small region NAME (EOWNERDEAD), with a consistency word beside it that keeps the rest, as
+ * the Windows section does. Lifetime as for regions, on both platforms: the mutex lives while
+ * any process has it open, and goes with its last handle (or with the last of its users to
+ * die); a name whose users all died counts as gone.
+ *
+ * Closing (or destroying) a Mutex that this thread holds gives it up abandoned: it is released,
+ * and the next owner is told owner_died(), exactly as if this thread had died holding it.
+ * Unlock first to hand it on consistent.
  *
  * Thread safety: one Mutex may be locked from several threads, as a std::mutex is; moving and
- * close() are not thread-safe against other calls. Move-only: a moved-from Mutex is empty, and
- * moving onto a Mutex, or destroying it, closes it as close() does, but silently. Destroying or
- * closing a Mutex that this thread holds does not unlock it: unlock first.
+ * close() are not thread-safe against other calls (closing a Mutex while another thread holds
+ * it through the same Mutex is undefined, as destroying a held std::mutex is). Move-only: a
+ * moved-from Mutex is empty, and moving onto a Mutex, or destroying it, closes it as close()
+ * does, but silently.
  *
  * Example:
  * @code
@@ -90,6 +98,35 @@ struct MutexOptions {
  */
 class Mutex {
  public:
+  /// An empty Mutex. Does not throw.
+  Mutex() noexcept = default;
+  /// Takes over `other`'s mutex (and its hold, if `other` holds it); `other` is left empty.
+  /// Does not throw.
+  Mutex(Mutex&& other) noexcept
+      : object_(std::move(other.object_)),
+        name_(std::move(other.name_)),
+        owner_died_(std::exchange(other.owner_died_, false)),
+        holder_(std::exchange(other.holder_, std::thread::id())) {}
+  /// Closes this Mutex as the destructor does, then takes over `other`'s. Does not throw.
+  Mutex& operator=(Mutex&& other) noexcept {
+    if (this != &other) {
+      detail::Status ignored;
+      static_cast<void>(release(ignored));
+      object_ = std::move(other.object_);
+      name_ = std::move(other.name_);
+      owner_died_ = std::exchange(other.owner_died_, false);
+      holder_ = std::exchange(other.holder_, std::thread::id());
+    }
+    return *this;
+  }
+  Mutex(const Mutex&) = delete;
+  Mutex& operator=(const Mutex&) = delete;
+  /// Closes as close() does (a mutex this thread holds is given up abandoned), silently.
+  ~Mutex() {
+    detail::Status ignored;
+    static_cast<void>(release(ignored));
+  }
+
   /// Creates a new mutex, unlocked; fails with `std::errc::file_exists` if the name exists.
   /// Throws std::system_error.
   [[nodiscard]] static Mutex create(const Name& name, const MutexOptions& options = {}) {
@@ -248,7 +285,9 @@ class Mutex {
   [[nodiscard]] const std::string& name() const noexcept { return valid() ? name_.get() : detail::empty_name(); }
 
   /// Closes now, as the destructor would, and reports what the destructor must swallow (POSIX:
-  /// a creator's name that could not be removed). Throws std::system_error.
+  /// a last handle's name that could not be removed; a held mutex that could not be given
+  /// up). A mutex that this thread holds through this Mutex is given up abandoned (see the
+  /// class comment). Throws std::system_error.
   void close() {
     detail::close_or_throw("close mutex", [&](detail::Status& status) { return release(status); });
   }
@@ -280,24 +319,42 @@ class Mutex {
   Locked lock_until(detail::WaitClock::time_point deadline, detail::Status& status) noexcept {
     if (!usable(status)) return Locked::no;
     const auto outcome = static_cast<Locked>(detail::os::mutex_lock(object_, deadline, status));
-    if (outcome != Locked::no) owner_died_ = outcome == Locked::owner_died;
+    if (outcome != Locked::no) {
+      owner_died_ = outcome == Locked::owner_died;
+      holder_ = std::this_thread::get_id();
+    }
     return outcome;
   }
   void unlock(detail::Status& status) noexcept {
     if (!usable(status)) return;
+    const bool holding = holder_ == std::this_thread::get_id();
+    // Cleared before the OS lets go: the next owner, maybe another thread of this process,
+    // writes them next. Put back if the OS refuses.
+    if (holding) released_by_holder();
     detail::os::mutex_unlock(object_, status);
-    if (!status) owner_died_ = false;
+    if (status && holding) holder_ = std::this_thread::get_id();
   }
   void mark_consistent(detail::Status& status) noexcept {
     if (!usable(status)) return;
+    if (holder_ != std::this_thread::get_id()) {
+      status.set(std::errc::invalid_argument, detail::mutex_text::not_inconsistent);
+      return;
+    }
     detail::os::mutex_consistent(object_, status);
     if (!status) owner_died_ = false;
   }
   std::string release(detail::Status& status) noexcept {
     if (!valid()) return {};
+    if (holder_ == std::this_thread::get_id()) {
+      released_by_holder();
+      detail::os::mutex_abandon(object_, status);
+    }
     detail::os::mutex_close(object_, status);
-    owner_died_ = false;
     return name_.take();
+  }
+  void released_by_holder() noexcept {
+    holder_ = std::thread::id();
+    owner_died_ = false;
   }
 
   static bool remove_name(const Name& name, detail::Status& status) noexcept {
@@ -332,6 +389,7 @@ class Mutex {
   detail::os::MutexObject object_;
   detail::NameText name_;
   bool owner_died_ = false;  ///< read and written by the holding thread only
+  std::thread::id holder_;   ///< the thread that holds the mutex through this Mutex; written by it only
 };
 
 }  // namespace namedshm

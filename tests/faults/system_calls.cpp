@@ -239,6 +239,18 @@ int pthread_mutex_timedlock(pthread_mutex_t* mutex, const timespec* at) noexcept
 int pthread_mutex_unlock(pthread_mutex_t* mutex) noexcept {
   return fails("pthread_mutex_unlock") ? plan.error : native::pthread_mutex_unlock(mutex);
 }
+int pthread_mutexattr_init(pthread_mutexattr_t* attributes) noexcept {
+  return fails("pthread_mutexattr_init") ? plan.error : native::pthread_mutexattr_init(attributes);
+}
+int pthread_mutexattr_setpshared(pthread_mutexattr_t* attributes, int shared) noexcept {
+  return fails("pthread_mutexattr_setpshared") ? plan.error : native::pthread_mutexattr_setpshared(attributes, shared);
+}
+int pthread_mutexattr_setrobust(pthread_mutexattr_t* attributes, int robust) noexcept {
+  return fails("pthread_mutexattr_setrobust") ? plan.error : native::pthread_mutexattr_setrobust(attributes, robust);
+}
+int pthread_mutexattr_settype(pthread_mutexattr_t* attributes, int type) noexcept {
+  return fails("pthread_mutexattr_settype") ? plan.error : native::pthread_mutexattr_settype(attributes, type);
+}
 int shm_open(const char* name, int flags, mode_t mode) noexcept {
   return fails("shm_open") ? fail_with(-1) : native::shm_open(name, flags, mode);
 }

@@ -99,6 +99,10 @@ int pthread_mutex_clocklock(pthread_mutex_t* mutex, clockid_t clock, const times
 #  endif
 int pthread_mutex_timedlock(pthread_mutex_t* mutex, const timespec* at) noexcept;
 int pthread_mutex_unlock(pthread_mutex_t* mutex) noexcept;
+int pthread_mutexattr_init(pthread_mutexattr_t* attributes) noexcept;
+int pthread_mutexattr_setpshared(pthread_mutexattr_t* attributes, int shared) noexcept;
+int pthread_mutexattr_setrobust(pthread_mutexattr_t* attributes, int robust) noexcept;
+int pthread_mutexattr_settype(pthread_mutexattr_t* attributes, int type) noexcept;
 int shm_open(const char* name, int flags, mode_t mode) noexcept;
 int shm_unlink(const char* name) noexcept;
 int stat(const char* path, struct stat* info) noexcept;

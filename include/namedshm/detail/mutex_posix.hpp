@@ -1,6 +1,8 @@
 // namedshm: the POSIX (Linux) backend of Mutex: a robust, error-checking, process-shared
 // pthread mutex in a small named region, so that the region's name rules, 0600 and lifetime
-// (the creator removes the name) are the mutex's.
+// (the last handle removes the name) are the mutex's. The pthread mutex tells that an owner
+// died (EOWNERDEAD); the region's consistency word (mutex_consistency.hpp) keeps the rest, as
+// the Windows backend's does, so that both say the same in every case.
 // SPDX-License-Identifier: MIT
 #ifndef NAMEDSHM_DETAIL_MUTEX_POSIX_HPP
 #define NAMEDSHM_DETAIL_MUTEX_POSIX_HPP
@@ -15,8 +17,9 @@
 #include <new>      // std::launder
 #include <utility>  // std::move
 
-#include "mutex_request.hpp"  // MutexRequest, LockOutcome, WaitClock
-#include "region.hpp"         // Region
+#include "mutex_consistency.hpp"  // ConsistencyWord, settle_acquired, unlock_settled, abandon_held
+#include "mutex_request.hpp"      // MutexRequest, LockOutcome, WaitClock
+#include "region.hpp"             // Region
 #include "state_region.hpp"   // acquire_state_region, holds_published_state
 #include "system.hpp"         // NAMEDSHM_SYSTEM
 
@@ -50,6 +53,10 @@ using ::pthread_mutex_init;
 using ::pthread_mutex_lock;
 using ::pthread_mutex_timedlock;
 using ::pthread_mutex_unlock;
+using ::pthread_mutexattr_init;
+using ::pthread_mutexattr_setpshared;
+using ::pthread_mutexattr_setrobust;
+using ::pthread_mutexattr_settype;
 #if NAMEDSHM_DETAIL_GLIBC_CLOCKLOCK
 using ::pthread_mutex_clocklock;
 #endif
@@ -60,12 +67,15 @@ namespace namedshm::detail::os {
 /// What a POSIX mutex's region holds. The creator initialises the pthread mutex, then writes
 /// `magic` (release), so an opener that sees it may use the mutex.
 struct MutexState {
-  static constexpr std::uint32_t expected_magic = 0x6E73'4D01U;  // "nsM", layout version 1
+  /// "nsM", layout version 2 (0.3.0): the consistency word decides, and the pthread mutex is
+  /// made consistent as soon as it reports a dead owner. Version 1 left that to the pthread
+  /// mutex alone; the two must not share a mutex, so each refuses the other's.
+  static constexpr std::uint32_t expected_magic = 0x6E73'4D02U;
   static constexpr const char* other_object = mutex_text::other_object;
   static constexpr const char* other_region = mutex_text::other_region;
 
   std::atomic<std::uint32_t> magic;
-  std::uint32_t reserved;
+  ConsistencyWord consistency;
   pthread_mutex_t mutex;
 };
 
@@ -90,14 +100,15 @@ class MutexObject {
 /// (no silent relock, no unlock by another thread) and shared between processes.
 inline bool initialise_mutex(MutexState& state, Status& status) noexcept {
   pthread_mutexattr_t attributes;
-  int error = ::pthread_mutexattr_init(&attributes);
+  int error = NAMEDSHM_SYSTEM(pthread_mutexattr_init)(&attributes);
   if (error == 0) {
-    if ((error = ::pthread_mutexattr_setpshared(&attributes, PTHREAD_PROCESS_SHARED)) == 0 &&
-        (error = ::pthread_mutexattr_setrobust(&attributes, PTHREAD_MUTEX_ROBUST)) == 0 &&
-        (error = ::pthread_mutexattr_settype(&attributes, PTHREAD_MUTEX_ERRORCHECK)) == 0) {
+    if ((error = NAMEDSHM_SYSTEM(pthread_mutexattr_setpshared)(&attributes, PTHREAD_PROCESS_SHARED)) == 0 &&
+        (error = NAMEDSHM_SYSTEM(pthread_mutexattr_setrobust)(&attributes, PTHREAD_MUTEX_ROBUST)) == 0 &&
+        (error = NAMEDSHM_SYSTEM(pthread_mutexattr_settype)(&attributes, PTHREAD_MUTEX_ERRORCHECK)) == 0) {
       error = NAMEDSHM_SYSTEM(pthread_mutex_init)(&state.mutex, &attributes);
     }
-    ::pthread_mutexattr_destroy(&attributes);
+    // Gives nothing back on Linux (glibc's does nothing); its result tells nothing either.
+    static_cast<void>(::pthread_mutexattr_destroy(&attributes));
   }
   if (error != 0) status.set_system(error, "cannot initialise the robust pthread mutex");
   return error == 0;
@@ -152,6 +163,25 @@ inline int timed_lock(pthread_mutex_t* mutex, const timespec& at) noexcept {
 /// A time before every deadline: a timed lock with it acquires a free mutex, or fails at once.
 inline constexpr timespec time_passed{};
 
+/// Unlocks the pthread mutex; false, with `status` set, if it refuses.
+inline bool unlock_pthread(const MutexObject& mutex, Status& status) noexcept {
+  const int result = NAMEDSHM_SYSTEM(pthread_mutex_unlock)(&mutex.state().mutex);
+  if (result == 0) return true;
+  status.set_system(result, result == EPERM ? mutex_text::not_held : "cannot unlock the mutex");
+  return false;
+}
+
+/// The pthread mutex reported a dead owner: takes it over consistent, so that the consistency
+/// word alone decides from now on. Cannot fail for a robust mutex in this state; if it did, the
+/// mutex is given up for good (the pthread mutex would refuse every later lock anyway).
+inline bool take_over(const MutexObject& mutex, Status& status) noexcept {
+  const int result = NAMEDSHM_SYSTEM(pthread_mutex_consistent)(&mutex.state().mutex);
+  if (result == 0) return true;
+  mutex.state().consistency.store(not_recoverable, std::memory_order_release);
+  if (unlock_pthread(mutex, status)) status.set_system(result, "cannot take the mutex over from its dead owner");
+  return false;
+}
+
 /// Locks until `deadline` (min(): only if free now; max(): for ever).
 inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point deadline, Status& status) noexcept {
   pthread_mutex_t* handle = &mutex.state().mutex;
@@ -168,10 +198,12 @@ inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point de
     }
     result = timed_lock(handle, at);
   }
-  if (result == 0) return LockOutcome::yes;  // first: the path that must cost nothing more
+  if (result == 0 || result == EOWNERDEAD) {  // first: the path that must cost nothing more
+    const bool died = result == EOWNERDEAD;
+    if (died && !take_over(mutex, status)) return LockOutcome::no;
+    return settle_acquired(mutex.state().consistency, died, [&] { return unlock_pthread(mutex, status); }, status);
+  }
   switch (result) {
-    case EOWNERDEAD:
-      return LockOutcome::owner_died;
     case ETIMEDOUT:
       return LockOutcome::no;
     case ENOTRECOVERABLE:
@@ -186,20 +218,22 @@ inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point de
   }
 }
 
+/// Unlocks the mutex, which this thread holds; one found inconsistent and not repaired is
+/// given up.
 inline void mutex_unlock(const MutexObject& mutex, Status& status) noexcept {
-  const int result = NAMEDSHM_SYSTEM(pthread_mutex_unlock)(&mutex.state().mutex);
-  if (result == 0) return;
-  if (result == EPERM) {
-    status.set_system(result, mutex_text::not_held);
-  } else {
-    status.set_system(result, "cannot unlock the mutex");
-  }
+  static_cast<void>(unlock_settled(mutex.state().consistency, [&] { return unlock_pthread(mutex, status); }));
 }
 
-/// Declares the state that the mutex protects consistent again, after an owner died.
+/// Declares the state that the mutex protects consistent again, after an owner died. The
+/// caller holds the mutex.
 inline void mutex_consistent(const MutexObject& mutex, Status& status) noexcept {
-  const int result = NAMEDSHM_SYSTEM(pthread_mutex_consistent)(&mutex.state().mutex);
-  if (result != 0) status.set_system(result, "cannot mark the mutex consistent");
+  if (!mark_repaired(mutex.state().consistency)) status.set(std::errc::invalid_argument, mutex_text::not_inconsistent);
+}
+
+/// Gives up the mutex, which this thread holds, as if the thread had died: the next owner is
+/// told that its owner died.
+inline void mutex_abandon(const MutexObject& mutex, Status& status) noexcept {
+  static_cast<void>(abandon_held(mutex.state().consistency, [&] { return unlock_pthread(mutex, status); }));
 }
 
 /// Closes the mutex now, reporting what failed (see Region::close). Does not throw.

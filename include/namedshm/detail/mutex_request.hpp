@@ -35,6 +35,7 @@ inline constexpr const char* given_up =
     "without mark_consistent()";
 inline constexpr const char* relocked = "this thread holds the mutex already (it is not recursive)";
 inline constexpr const char* not_held = "this thread does not hold the mutex";
+inline constexpr const char* not_inconsistent = "this thread does not hold a mutex whose previous owner died";
 }  // namespace mutex_text
 
 /// What an attempt to lock found; namedshm::Locked lists the same values in the same order.

@@ -17,10 +17,11 @@
 #include <string_view>  // std::string_view
 #include <utility>      // std::move
 
-#include "mutex_request.hpp"  // MutexRequest, LockOutcome, WaitClock
-#include "region.hpp"         // Region
-#include "state_region.hpp"   // acquire_state_region, holds_published_state
-#include "wait_win32.hpp"     // wait_for_object
+#include "mutex_consistency.hpp"  // ConsistencyWord, settle_acquired, unlock_settled, abandon_held
+#include "mutex_request.hpp"      // MutexRequest, LockOutcome, WaitClock
+#include "region.hpp"             // Region
+#include "state_region.hpp"       // acquire_state_region, holds_published_state
+#include "wait_win32.hpp"         // wait_for_object
 
 namespace namedshm::detail::os::native {
 using ::CreateMutexExW;
@@ -37,14 +38,11 @@ static_assert(mutex_suffix.size() == mutex_suffix_bytes, "the name limit must le
 /// What the section of a Windows mutex holds.
 struct MutexState {
   static constexpr std::uint32_t expected_magic = 0x6E73'4D01U;  // "nsM", layout version 1
-  /// `consistency`: the state the mutex protects is as its last owner left it on purpose;
-  /// an owner died holding it and nobody has declared it repaired; or it was given up.
-  enum : std::uint32_t { consistent = 0, inconsistent = 1, not_recoverable = 2 };
   static constexpr const char* other_object = mutex_text::other_object;
   static constexpr const char* other_region = mutex_text::other_region;
 
   std::atomic<std::uint32_t> magic;
-  std::atomic<std::uint32_t> consistency;
+  ConsistencyWord consistency;
   std::atomic<std::uint64_t> owner;  ///< process id << 32 | thread id of the holder, 0 if none
 };
 
@@ -115,11 +113,15 @@ inline MutexObject mutex_acquire(const MutexRequest& request, Status& status) no
   return mutex;
 }
 
-/// Gives back what a wait has just acquired, when the lock must fail after all; false, with
-/// `status` set, if the kernel refuses (the mutex would then stay held by this thread).
-inline bool release_again(const MutexObject& mutex, Status& status) noexcept {
+/// Releases the kernel mutex, which this thread holds, and clears the owner word first (the
+/// next owner writes its own); false, with `status` set and the word restored, if the kernel
+/// refuses (the mutex then stays held by this thread).
+inline bool release_kernel_mutex(const MutexObject& mutex, Status& status) noexcept {
+  MutexState& state = mutex.state();
+  const std::uint64_t owner = state.owner.exchange(0, std::memory_order_acq_rel);
   if (NAMEDSHM_SYSTEM(ReleaseMutex)(mutex.lock_handle())) return true;
-  fail_with_last_error(status, "cannot release the mutex after a failed lock");
+  state.owner.store(owner, std::memory_order_release);
+  fail_with_last_error(status, "cannot release the mutex");
   return false;
 }
 
@@ -131,15 +133,16 @@ inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point de
     // The kernel would let this thread in again. Unless the word is stale: a thread that died
     // holding the mutex, whose id this thread now has (the kernel then says WAIT_ABANDONED).
     const DWORD probe = NAMEDSHM_SYSTEM(WaitForSingleObject)(mutex.lock_handle(), 0);
-    if (probe == WAIT_OBJECT_0) {
-      if (release_again(mutex, status)) {  // undoes the kernel's recursion
+    if (probe == WAIT_OBJECT_0) {  // undo the kernel's recursion: the thread holds it once, as before
+      if (NAMEDSHM_SYSTEM(ReleaseMutex)(mutex.lock_handle())) {
         status.set(std::errc::resource_deadlock_would_occur, mutex_text::relocked);
+      } else {
+        fail_with_last_error(status, "cannot release the mutex after a failed lock");
       }
       return LockOutcome::no;
     }
     if (probe == WAIT_ABANDONED) {
-      state.consistency.store(MutexState::inconsistent, std::memory_order_release);
-      state.owner.store(self, std::memory_order_release);
+      state.consistency.store(inconsistent, std::memory_order_release);
       return LockOutcome::owner_died;
     }
   }
@@ -149,45 +152,40 @@ inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point de
     fail_with_last_error(status, "cannot lock the mutex (WaitForSingleObject)");
     return LockOutcome::no;
   }
-  if (result == WAIT_ABANDONED) state.consistency.store(MutexState::inconsistent, std::memory_order_release);
-  const std::uint32_t consistency = state.consistency.load(std::memory_order_acquire);
-  if (consistency == MutexState::not_recoverable) {
-    if (!release_again(mutex, status)) return LockOutcome::no;
-    status.set(std::errc::state_not_recoverable, mutex_text::given_up);
-    return LockOutcome::no;
-  }
   state.owner.store(self, std::memory_order_release);
-  // An earlier owner that found the state inconsistent died before deciding: still inconsistent.
-  return consistency == MutexState::inconsistent ? LockOutcome::owner_died : LockOutcome::yes;
+  // An earlier owner that found the state inconsistent and died before deciding leaves it so.
+  return settle_acquired(state.consistency, result == WAIT_ABANDONED,
+                         [&] { return release_kernel_mutex(mutex, status); }, status);
 }
 
+/// True if this thread holds the mutex, as the owner word says; else `status` says so.
+inline bool held_here(const MutexObject& mutex, Status& status) noexcept {
+  if (mutex.state().owner.load(std::memory_order_acquire) == this_thread_owner()) return true;
+  status.set(std::errc::operation_not_permitted, mutex_text::not_held);
+  return false;
+}
+
+/// Unlocks the mutex, which this thread must hold; one found inconsistent and not repaired is
+/// given up, as POSIX does.
 inline void mutex_unlock(const MutexObject& mutex, Status& status) noexcept {
-  MutexState& state = mutex.state();
-  const std::uint64_t self = this_thread_owner();
-  if (state.owner.load(std::memory_order_acquire) != self) {
-    status.set(std::errc::operation_not_permitted, mutex_text::not_held);
-    return;
-  }
-  // Given up without mark_consistent(): every later locker is told, as POSIX does.
-  std::uint32_t inconsistent = MutexState::inconsistent;
-  const bool given_up =
-      state.consistency.compare_exchange_strong(inconsistent, MutexState::not_recoverable, std::memory_order_acq_rel);
-  state.owner.store(0, std::memory_order_release);
-  if (NAMEDSHM_SYSTEM(ReleaseMutex)(mutex.lock_handle())) return;
-  // Still this thread's: the state says so again.
-  state.owner.store(self, std::memory_order_release);
-  if (given_up) state.consistency.store(MutexState::inconsistent, std::memory_order_release);
-  fail_with_last_error(status, "cannot unlock the mutex");
+  if (!held_here(mutex, status)) return;
+  static_cast<void>(
+      unlock_settled(mutex.state().consistency, [&] { return release_kernel_mutex(mutex, status); }));
 }
 
 /// Declares the state that the mutex protects consistent again, after an owner died.
 inline void mutex_consistent(const MutexObject& mutex, Status& status) noexcept {
-  MutexState& state = mutex.state();
-  std::uint32_t inconsistent = MutexState::inconsistent;
-  if (state.owner.load(std::memory_order_acquire) != this_thread_owner() ||
-      !state.consistency.compare_exchange_strong(inconsistent, MutexState::consistent, std::memory_order_acq_rel)) {
-    status.set(std::errc::invalid_argument, "this thread does not hold a mutex whose previous owner died");
+  if (mutex.state().owner.load(std::memory_order_acquire) != this_thread_owner() ||
+      !mark_repaired(mutex.state().consistency)) {
+    status.set(std::errc::invalid_argument, mutex_text::not_inconsistent);
   }
+}
+
+/// Gives up the mutex, which this thread holds, as if the thread had died: the next owner is
+/// told that its owner died. (The kernel would keep it held by this thread until it ends.)
+inline void mutex_abandon(const MutexObject& mutex, Status& status) noexcept {
+  if (!held_here(mutex, status)) return;
+  static_cast<void>(abandon_held(mutex.state().consistency, [&] { return release_kernel_mutex(mutex, status); }));
 }
 
 /// Closes the mutex now, reporting what failed. Does not throw.
