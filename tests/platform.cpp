@@ -78,11 +78,18 @@ TEST_CASE("Windows: an opened section's size is all of its pages, as the view te
 #else
 
 namespace {
-mode_t mode_of(int fd) {
+struct stat stat_of(int fd) {
   struct stat info {};
   REQUIRE(fstat(fd, &info) == 0);
-  return info.st_mode & 07777;
+  return info;
 }
+
+/// The permission bits of the object behind `fd`.
+mode_t mode_of(int fd) { return stat_of(fd).st_mode & 0777; }
+
+/// True if the object behind `fd` carries the mark of a name that namedshm removes with its
+/// last handle: the sticky bit (DESIGN.md "Lifetime").
+bool managed(int fd) { return (stat_of(fd).st_mode & S_ISVTX) != 0; }
 
 // Restores the process umask when a test ends, passed or failed.
 class UmaskScope {
@@ -110,7 +117,20 @@ TEST_CASE("POSIX: new objects are 0600 whatever the umask", "[platform][posix]")
     UmaskScope scope(mask);
     auto region = SharedRegion::create(unique_name("mode"), 64);
     CHECK(mode_of(region.native_handle()) == 0600);
+    CHECK(managed(region.native_handle()));  // the mark survives the umask too
   }
+}
+
+TEST_CASE("POSIX: the mark of a managed name is the sticky bit, which keep_name objects lack", "[platform][posix]") {
+  auto managed_region = SharedRegion::create(unique_name("marked"), 64);
+  CHECK(managed(managed_region.native_handle()));
+  CHECK(managed(ReadOnlyRegion::open(managed_region.name()).native_handle()));
+  namedshm::CreateOptions kept;
+  kept.keep_name = true;
+  const auto kept_name = unique_name("unmarked");
+  SharedRegion::create(kept_name, 64, kept).close();
+  CHECK_FALSE(managed(ReadOnlyRegion::open(kept_name).native_handle()));
+  CHECK(SharedRegion::remove(kept_name));  // kept: still there after its last handle
 }
 
 TEST_CASE("POSIX: a requested mode is applied exactly, and out-of-range modes are refused", "[platform][posix]") {

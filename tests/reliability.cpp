@@ -1,5 +1,5 @@
 // Lifetime and faults with real processes (DESIGN.md "Lifetime"): what a killed process leaves
-// behind on each platform, explicit stale clean-up on POSIX and what it cannot know, a writer
+// behind (nothing, on either platform), explicit stale clean-up on POSIX and what it cannot know, a writer
 // killed mid-write, and backing stores too small for a region. (A creator frozen half-way is in
 // tests/faults/, whose system-call seam stops it at the exact call.)
 #include <namedshm/namedshm.hpp>
@@ -17,6 +17,7 @@
 
 #include "support/catch.hpp"
 #include "support/process.hpp"
+#include "support/raw_objects.hpp"
 #include "support/wait.hpp"
 
 #if defined(_WIN32)
@@ -157,8 +158,7 @@ NAMEDSHM_CHILD_SCENARIO(keep_working) {
   return 0;
 }
 
-TEST_CASE("kill the only holder: Windows removes the name, POSIX keeps it until remove_if_stale",
-          "[reliability][lifetime][process]") {
+TEST_CASE("kill the only holder: the object is gone with it, on every platform", "[reliability][lifetime][process]") {
   const auto name = unique_name("killed-holder");
   const RemoveAtEnd cleanup(name);
   auto mailbox = make_mailbox();
@@ -167,16 +167,11 @@ TEST_CASE("kill the only holder: Windows removes the name, POSIX keeps it until 
   REQUIRE(name_exists(name));  // opens and closes at once: the child stays the only holder
   holder.kill();
   CHECK(holder.wait() == killed_exit_code);
-#if defined(_WIN32)
-  // The kernel closed the dead process's handles, the last ones: the object is gone.
+  // Windows: the kernel closed the dead process's handles, the last ones. POSIX: the name is
+  // left, held by nobody, and the next open finds that out and removes it (tests/lifetime.cpp).
   CHECK_FALSE(name_exists(name));
-  CHECK_FALSE(SharedRegion::remove_if_stale(name));  // nothing is ever stale on Windows
-#else
-  // Nobody ran the creator's destructor: the name outlives it, held by no live process.
-  CHECK(name_exists(name));
-  CHECK(SharedRegion::remove_if_stale(name));
-  CHECK_FALSE(name_exists(name));
-#endif
+  CHECK_FALSE(namedshm_test::raw_name_exists(name));
+  CHECK_FALSE(SharedRegion::remove_if_stale(name));  // nothing left to be stale
   CHECK(SharedRegion::create(name, 4096).created());
 }
 
@@ -431,13 +426,8 @@ TEST_CASE("kill -9 of a writer in the middle of writing: the others keep working
     CHECK_FALSE(SharedRegion::remove_if_stale(name));  // this process still holds it
 #endif
   }
-#if defined(_WIN32)
-  CHECK_FALSE(name_exists(name));  // gone with the last handle
-#else
-  CHECK(name_exists(name));  // the killed creator could not remove it
-  CHECK(SharedRegion::remove_if_stale(name));
-  CHECK_FALSE(name_exists(name));
-#endif
+  // Gone with the last handle, this process's, although its creator was killed.
+  CHECK_FALSE(namedshm_test::raw_name_exists(name));
   CHECK(SharedRegion::create(name, sizeof(Board)).created());
   CHECK(namedshm_test::open_handle_count() == handles_before);
   CHECK(namedshm_test::mapped_view_count() == views_before);

@@ -22,6 +22,7 @@
 #include <sstream>      // std::ostringstream
 #include <string>       // std::string
 #include <string_view>  // std::string_view
+#include <system_error>  // std::error_code, std::errc
 #include <thread>       // std::this_thread::sleep_for
 #include <vector>       // std::vector, arguments
 
@@ -769,10 +770,16 @@ void stream_receiver_dies() {
   const Outcome sent = sender.finish();
   check(sent.exit_code == 9, "the sender exits with 9: the receiver went away");
   check(contains(sent.err, "the receiver went away"), "it says so");
-  // The receiver made the channel and was killed: its three names (the region, NAME.ready,
-  // NAME.room) are stale on POSIX, and one call clears them all. Windows keeps none.
-  const bool cleared = namedshm::ChannelReceiver::remove_if_stale(name);
-  check(cleared == !NAMEDSHM_WINDOWS, "remove_if_stale clears the killed creator's names (POSIX)");
+  // The receiver made the channel and was killed; the sender, its last live user, has closed:
+  // the channel's three names (the region, NAME.ready, NAME.room) went with it, on every
+  // platform, and nothing is left for remove_if_stale.
+  const auto gone = [](const std::string& object) {
+    std::error_code ec;
+    static_cast<void>(namedshm::ReadOnlyRegion::open(object, ec));
+    return ec == std::errc::no_such_file_or_directory;
+  };
+  check(gone(name) && gone(name + ".ready") && gone(name + ".room"), "the last user took the channel's names");
+  check(!namedshm::ChannelReceiver::remove_if_stale(name), "nothing is left for remove_if_stale");
 }
 
 const std::map<std::string, void (*)()> scenarios{

@@ -1,6 +1,7 @@
 // A creator frozen half-way (POSIX): the seam of system calls stops a child process at an exact
-// call, between making the object and giving it its size, which no timing could hit reliably.
-// Openers must never map such an object; remove_if_stale reclaims it once its creator died.
+// call, between making the object and giving it its size, or before it has even taken its lock,
+// which no timing could hit reliably. Openers must never map such an object; once its creator
+// died it counts as gone, as every object whose users all died (DESIGN.md "Lifetime").
 #include <namedshm/namedshm.hpp>
 
 #include <atomic>        // std::atomic cells that the processes signal through
@@ -12,6 +13,7 @@
 
 #include "../support/catch.hpp"
 #include "../support/process.hpp"
+#include "../support/raw_objects.hpp"
 #include "../support/wait.hpp"
 #include "system_calls.hpp"  // before_call
 
@@ -108,7 +110,7 @@ TEST_CASE("POSIX: an opener never maps a half-created object, and sees it once i
   CHECK(creator.wait() == 0);
 }
 
-TEST_CASE("POSIX: a creator killed before it set the size leaves a name that remove_if_stale reclaims",
+TEST_CASE("POSIX: a creator killed before it set the size leaves nothing that counts",
           "[faults][lifetime][process][posix]") {
   const auto name = unique_name("half-dead");
   const RemoveAtEnd cleanup(name);
@@ -117,13 +119,52 @@ TEST_CASE("POSIX: a creator killed before it set the size leaves a name that rem
   creator.kill();
   CHECK(creator.wait() == killed_exit_code);
 
+  // Its creator gone, the half-made object has no live user: an opener gives it the time a
+  // creator needs (creator_wait), then takes it for dead and removes it.
   std::error_code ec;
-  CHECK_FALSE(ReadOnlyRegion::open(name, ec));  // the half-made object is still refused
-  CHECK(ec == std::errc::resource_unavailable_try_again);
-  CHECK(SharedRegion::remove_if_stale(name));
+  CHECK_FALSE(ReadOnlyRegion::open(name, ec));
+  CHECK(ec == std::errc::no_such_file_or_directory);
+  CHECK_FALSE(namedshm_test::raw_name_exists(name));
   auto fresh = SharedRegion::create(name, 4096);
   CHECK(fresh.created());
   CHECK(fresh.size() == 4096);
+}
+
+// Creates args[0], stopping itself (SIGSTOP) right after shm_open, before it takes its lock;
+// once continued, finishes, writes a value and keeps the region until the parent has read it.
+NAMEDSHM_CHILD_SCENARIO(create_frozen_before_locking) {
+  namedshm_test::faults::before_call("flock", [] { std::raise(SIGSTOP); });
+  auto region = SharedRegion::create(args.at(0), sizeof(Mailbox));
+  Mailbox& cells = region.object<Mailbox>();
+  cells.child_ready.store(value_after_creation);
+  return wait_until([&] { return cells.parent_done.load() == 1; }) ? 0 : 4;
+}
+
+TEST_CASE("POSIX: a creator slower than creator_wait starts again, and never splits the name",
+          "[faults][lifetime][process][posix]") {
+  const auto name = unique_name("slow-creator");
+  const RemoveAtEnd cleanup(name);
+  ChildProcess creator("create_frozen_before_locking", {name});
+  REQUIRE(creator.wait_until_stopped());
+
+  // No live handle, no size: an opener waits creator_wait for the creator, then counts the
+  // object as gone and removes it.
+  std::error_code ec;
+  CHECK_FALSE(ReadOnlyRegion::open(name, ec));
+  CHECK(ec == std::errc::no_such_file_or_directory);
+  CHECK_FALSE(namedshm_test::raw_name_exists(name));
+
+  // The creator goes on: it finds its object removed (no links) and makes a new one, which
+  // is the one everybody then meets.
+  creator.resume();
+  SharedRegion region;
+  REQUIRE(wait_until([&] {
+    region = SharedRegion::open(name, ec);
+    return region && region.object<Mailbox>().child_ready.load() == value_after_creation;
+  }));
+  CHECK_FALSE(region.created());
+  region.object<Mailbox>().parent_done.store(1);
+  CHECK(creator.wait() == 0);
 }
 
 #endif  // !_WIN32
