@@ -14,9 +14,10 @@ stages=("$@")
 # What a fresh Debian machine lacks is installed with apt-get (install_missing, in lib.sh).
 # libclang-rt-14-dev holds the ASan, UBSan, TSan and libFuzzer runtimes; clang only recommends
 # it, and install_missing installs no recommends. lld links clang's MinGW builds; the package
-# tests read namedshm.pc with pkgconf and clone the repository with git.
+# tests read namedshm.pc with pkgconf and clone the repository with git; python3 and
+# libboost-dev are the peers that the example pair must interoperate with.
 install_missing cmake ninja-build g++ clang lld libclang-rt-14-dev catch2 g++-mingw-w64-x86-64-posix wine wine64 \
-  valgrind pkgconf git || exit 1
+  valgrind pkgconf git python3 libboost-dev || exit 1
 
 passed=0
 failed=0

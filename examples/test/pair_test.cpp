@@ -597,6 +597,40 @@ void writer_to_raw_reader() {
   expect_writer_done(writer);
 }
 
+/// The name as Python's SharedMemory and Boost's shared_memory_object take it: no prefix, no
+/// "/" (they add it for shm_open).
+std::string bare_name(const std::string& name) { return name.substr(name.find('\\') + 1); }
+
+/// A writer of another library (`program`: python_peer.py, boost_peer) stores the message in its
+/// own segment; our reader reads and acknowledges it, and closes, the last namedshm handle: the
+/// segment is not namedshm's, so it stays, and its writer removes it itself.
+void peer_writer_to_reader(const std::string& peer, const std::string& program) {
+  const std::string name = unique_name();
+  Child writer(peer + "-writer", program, {"write", bare_name(name), "--message", non_ascii_message, "--timeout", "60"});
+  check(writer.wait_for_output(program.substr(0, program.find('.')) + ": ready"), "the " + peer + " writer is ready");
+  expect_message(run("reader", "namedshm-reader", {"--name", name, "--timeout", "60"}), non_ascii_message);
+  const Outcome outcome = writer.finish();
+  check(outcome.exit_code == 0 && contains(outcome.out, "read 1 time(s)"),
+        "the " + peer + " writer found the read count at the documented offset, and removed its segment itself");
+}
+
+/// Our writer, then a reader of another library, which acknowledges nothing, then ours.
+void writer_to_peer_reader(const std::string& peer, const std::string& program) {
+  const std::string name = unique_name();
+  Child writer("writer", "namedshm-writer", {"--name", name, "--message", non_ascii_message, "--timeout", "60"});
+  check(writer.wait_for_output("waiting up to"), "the writer is ready");
+  expect_message(run(peer + "-reader", program, {"read", bare_name(name)}), non_ascii_message,
+                 "the " + peer + " reader");
+  check(writer.running(), "the writer still waits: the " + peer + " reader sends no acknowledgement");
+  expect_message(run("reader", "namedshm-reader", {"--name", name, "--timeout", "60"}), non_ascii_message);
+  expect_writer_done(writer);
+}
+
+void python_writer_to_reader() { peer_writer_to_reader("Python", "python_peer.py"); }
+void writer_to_python_reader() { writer_to_peer_reader("Python", "python_peer.py"); }
+void boost_writer_to_reader() { peer_writer_to_reader("Boost", "boost_peer"); }
+void writer_to_boost_reader() { writer_to_peer_reader("Boost", "boost_peer"); }
+
 /// The raw writer's options for a region that our reader (as another user when we are root)
 /// may only read, or not open at all.
 std::vector<std::string> restricted(bool readable) {
@@ -799,6 +833,10 @@ const std::map<std::string, void (*)()> scenarios{
     {"raw-writer-utf8-to-reader", raw_writer_utf8},
     {"raw-writer-utf16-to-reader", raw_writer_utf16},
     {"writer-to-raw-reader", writer_to_raw_reader},
+    {"python-writer-to-reader", python_writer_to_reader},
+    {"writer-to-python-reader", writer_to_python_reader},
+    {"boost-writer-to-reader", boost_writer_to_reader},
+    {"writer-to-boost-reader", writer_to_boost_reader},
     {"read-only-fallback", read_only_fallback},
     {"access-denied", access_denied},
     {"stream-file", stream_file},
