@@ -13,7 +13,7 @@ install(EXPORT namedshmTargets NAMESPACE namedshm:: DESTINATION "${NAMEDSHM_INST
 configure_package_config_file(cmake/namedshmConfig.cmake.in "${PROJECT_BINARY_DIR}/namedshmConfig.cmake"
   INSTALL_DESTINATION "${NAMEDSHM_INSTALL_CMAKEDIR}")
 # A header-only library fits any architecture. A new major version may break the API, and so
-# may a new minor version before 1.0 (0.2 changed the options structs).
+# may a new minor version before 1.0 (0.2 changed the options structs, 0.3 the POSIX lifetime).
 if(PROJECT_VERSION_MAJOR EQUAL 0)
   set(namedshm_compatibility SameMinorVersion)
 else()

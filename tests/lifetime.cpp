@@ -445,8 +445,7 @@ NAMEDSHM_CHILD_SCENARIO(storm_worker) {
 void run_storm(const std::string& name, const SharedRegion& control_region, int processes, int cycles) {
   std::vector<ChildProcess> workers;
   for (int i = 0; i < processes; ++i) {
-    workers.emplace_back("storm_worker",
-                         namedshm_test::Arguments{name, control_region.name(), std::to_string(cycles)});
+    workers.emplace_back("storm_worker", namedshm_test::Arguments{name, control_region.name(), std::to_string(cycles)});
   }
   for (auto& worker : workers) CHECK(worker.wait() == 0);
 }
@@ -482,7 +481,7 @@ TEST_CASE("lifetime: a storm of open_or_create / close with no holder never spli
   CHECK(control.creations.load() >= 1);
   CHECK(control.splits.load() == 0);
   CHECK(control.witness.load() < count_unit);  // every handle unregistered
-  CHECK_FALSE(raw_name_exists(name));           // and the last one out took the name
+  CHECK_FALSE(raw_name_exists(name));          // and the last one out took the name
 }
 
 // --- What the rule never removes ------------------------------------------------------------
@@ -519,7 +518,9 @@ TEST_CASE("lifetime: a segment made by Python is never removed by namedshm handl
   // stays, as a long-running Python program's would.
   const std::string script =
       "from multiprocessing import shared_memory, resource_tracker\n"
-      "s = shared_memory.SharedMemory(name='" + object + "', create=True, size=4096)\n"
+      "s = shared_memory.SharedMemory(name='" +
+      object +
+      "', create=True, size=4096)\n"
       "s.buf[0] = 42\n"
       "resource_tracker.unregister(s._name, 'shared_memory')\n"
       "s.close()\n";
@@ -640,8 +641,7 @@ TEST_CASE("lifetime: a mutex that another process closed while holding it is fre
 
 // --- Names and mappings ----------------------------------------------------------------------
 
-TEST_CASE("lifetime: no handle ever removes an object that replaced its own under the same name",
-          "[lifetime]") {
+TEST_CASE("lifetime: no handle ever removes an object that replaced its own under the same name", "[lifetime]") {
   const auto name = unique_name("replaced");
   auto first = SharedRegion::create(name, region_size);
   if (!SharedRegion::remove(name)) {

@@ -13,18 +13,18 @@
 // the test fails instead of hanging.
 #include <namedshm/channel.hpp>  // ChannelReceiver::remove_if_stale, after a killed creator
 
-#include <chrono>       // deadlines
-#include <cstdio>       // std::printf
-#include <fstream>      // std::ifstream, reading the output files
-#include <functional>   // std::function, the scenario table
-#include <iterator>     // std::istreambuf_iterator
-#include <map>          // std::map, the scenario table
-#include <sstream>      // std::ostringstream
-#include <string>       // std::string
-#include <string_view>  // std::string_view
+#include <chrono>        // deadlines
+#include <cstdio>        // std::printf
+#include <fstream>       // std::ifstream, reading the output files
+#include <functional>    // std::function, the scenario table
+#include <iterator>      // std::istreambuf_iterator
+#include <map>           // std::map, the scenario table
+#include <sstream>       // std::ostringstream
+#include <string>        // std::string
+#include <string_view>   // std::string_view
 #include <system_error>  // std::error_code, std::errc
-#include <thread>       // std::this_thread::sleep_for
-#include <vector>       // std::vector, arguments
+#include <thread>        // std::this_thread::sleep_for
+#include <vector>        // std::vector, arguments
 
 #if defined(_WIN32)
 #  include "support/win32.hpp"  // windows.h (lean, no min/max), widen, command_line
@@ -606,7 +606,8 @@ std::string bare_name(const std::string& name) { return name.substr(name.find('\
 /// segment is not namedshm's, so it stays, and its writer removes it itself.
 void peer_writer_to_reader(const std::string& peer, const std::string& program) {
   const std::string name = unique_name();
-  Child writer(peer + "-writer", program, {"write", bare_name(name), "--message", non_ascii_message, "--timeout", "60"});
+  Child writer(peer + "-writer", program,
+               {"write", bare_name(name), "--message", non_ascii_message, "--timeout", "60"});
   check(writer.wait_for_output(program.substr(0, program.find('.')) + ": ready"), "the " + peer + " writer is ready");
   expect_message(run("reader", "namedshm-reader", {"--name", name, "--timeout", "60"}), non_ascii_message);
   const Outcome outcome = writer.finish();

@@ -132,9 +132,11 @@ class Factories {
 
   /**
    * POSIX: removes each of the channel's three names (`name`, `name.ready`, `name.room`) whose
-   * object no live namedshm process holds, as SharedRegion::remove_if_stale does for one: the
-   * clean-up after a creator that crashed. Returns true if it removed any. Windows: returns
-   * false, as nothing outlives its last handle there. Throws std::system_error.
+   * object no live namedshm handle holds, as SharedRegion::remove_if_stale does for one.
+   * Rarely needed since 0.3.0: a channel's names go with its last endpoint, and one whose
+   * endpoints all died is cleared by the next create or open; it serves channels made by
+   * earlier versions. Returns true if it removed any. Windows: returns false, as nothing
+   * outlives its last handle there. Throws std::system_error.
    */
   static bool remove_if_stale(const Name& name) {
     return or_throw({"remove_if_stale channel", name.utf8()},
@@ -147,7 +149,7 @@ class Factories {
 
   /**
    * Detaches and releases now, as the destructor would (see close() of each end), and reports
-   * what the destructor must swallow: on POSIX, a creator's name that could not be removed.
+   * what the destructor must swallow: on POSIX, a last endpoint's name that could not be removed.
    * The endpoint is empty afterwards either way; closing an empty one does nothing.
    * Throws std::system_error.
    */
@@ -205,9 +207,10 @@ class Factories {
  * (an empty span) once the receiver has closed, or has died and the sender had to wait for it.
  * Messages sent before close() are all delivered: the receiver sees the end after the last.
  *
- * Lifetime: as regions and events; on POSIX the creating endpoint removes the names when it is
- * destroyed, so keep it alive until the other end has opened the channel (already open
- * endpoints keep working). Thread safety: one thread at a time per endpoint. Move-only, and
+ * Lifetime: as regions and events, on both platforms: the channel's names live while either
+ * endpoint is open, so a replacement for a closed or dead end attaches by name as long as the
+ * other end is there; they go with the last endpoint. Thread safety: one thread at a time per
+ * endpoint. Move-only, and
  * nothing of it throws: a moved-from sender is empty, and moving onto a sender, or destroying
  * it, closes it (end of stream for the receiver) as close() does, but silently.
  *

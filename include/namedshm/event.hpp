@@ -30,7 +30,7 @@ struct EventOptions {
   EventMode mode = EventMode::auto_reset;
   /// Start set, as if notify() had been called.
   bool initially_set = false;
-  /// POSIX: keep the name after the creating Event is gone, until Event::remove().
+  /// POSIX: keep the name after every handle is gone, until Event::remove().
   bool keep_name = false;
   /// Who may use the new event (POSIX: the mode of the small region that holds it).
   SecurityOptions security;
@@ -39,9 +39,9 @@ struct EventOptions {
 /**
  * A named event that processes wait on and notify: the answer to "when do I read?".
  *
- * Windows: a kernel event (CreateEventW / OpenEventW), living while any process holds a
- * handle. POSIX (Linux): a futex word in a small region of the same name, with the lifetime
- * rules of SharedRegion (the creator removes the name when it is destroyed, unless keep_name).
+ * Windows: a kernel event (CreateEventW / OpenEventW). POSIX (Linux): a futex word in a small
+ * region of the same name. Lifetime as SharedRegion's, on both: the event lives while any
+ * process holds it and goes with its last handle; one whose users all died counts as gone.
  * On both, events and regions share one namespace: an event cannot have a region's name.
  *
  * Robust: no lock is ever held, so a process that dies while waiting or notifying leaves the
@@ -111,8 +111,9 @@ class Event {
     });
   }
 
-  /// POSIX: removes the name now (open events keep working); false if there was none.
-  /// Windows: returns false. Throws std::system_error.
+  /// POSIX: removes the name now (open events keep working, but a later open meets another
+  /// event): for keep_name events. False if there was none. Windows: returns false. Throws
+  /// std::system_error.
   static bool remove(const Name& name) {
     return detail::or_throw({"remove event", name.utf8()},
                             [&](detail::Status& status) { return remove_name(name, status); });
@@ -187,7 +188,7 @@ class Event {
 
   /**
    * Closes now, as the destructor would, and reports what the destructor must swallow (POSIX:
-   * a creator's name that could not be removed). The Event is empty afterwards either way;
+   * a last handle's name that could not be removed). The Event is empty afterwards either way;
    * closing an empty Event does nothing. Throws std::system_error.
    */
   void close() {

@@ -46,7 +46,7 @@ static_assert(static_cast<int>(Locked::no) == static_cast<int>(detail::LockOutco
 
 /// How to create a mutex; every field has a safe default.
 struct MutexOptions {
-  /// POSIX: keep the name after the creating Mutex is gone, until Mutex::remove().
+  /// POSIX: keep the name after every handle is gone, until Mutex::remove().
   bool keep_name = false;
   /// Who may use the new mutex (POSIX: the mode of the small region that holds it).
   SecurityOptions security;
@@ -177,8 +177,9 @@ class Mutex {
     });
   }
 
-  /// POSIX: removes the name now (open mutexes keep working); false if there was none.
-  /// Windows: returns false. Throws std::system_error.
+  /// POSIX: removes the name now (open mutexes keep working, but a later open meets another
+  /// mutex): for keep_name mutexes. False if there was none. Windows: returns false. Throws
+  /// std::system_error.
   static bool remove(const Name& name) {
     return detail::or_throw({"remove mutex", name.utf8()},
                             [&](detail::Status& status) { return remove_name(name, status); });

@@ -80,8 +80,9 @@ struct SecurityOptions {
 struct CreateOptions {
   /// Who may use the new object.
   SecurityOptions security;
-  /// POSIX: keep the name after the creating region is gone, until SharedRegion::remove().
-  /// Ignored on Windows, where the kernel destroys the object with its last handle.
+  /// POSIX: keep the name after every handle is gone, also after crashes, until
+  /// SharedRegion::remove(); the object then lives as a file in /dev/shm does. Ignored on
+  /// Windows, where the kernel destroys the object with its last handle.
   bool keep_name = false;
   /// POSIX: how the pages are backed; see Backing. Ignored on Windows.
   Backing backing = Backing::checked;
@@ -199,9 +200,13 @@ class Span {
  * std::system_error whose `what()` names the operation, the region and the reason; the other
  * is `noexcept` and reports through a `std::error_code&`, leaving the region empty on failure.
  *
- * Lifetime: on Windows the object lives while any process holds a handle to it. On POSIX the
- * region that created the name removes it when destroyed (unless CreateOptions::keep_name);
- * openers never remove it. Mappings already made stay valid either way.
+ * Lifetime, the same on both platforms: the object lives while any process holds a handle to
+ * it, creator or opener, and goes with the last one (Windows: the kernel's rule; POSIX: the
+ * last live namedshm handle removes the name). A name all of whose users died counts as gone:
+ * open() does not find it, create() and open_or_create() make a new object in its place. So
+ * processes that all call open_or_create() meet one object, in any order of start and exit.
+ * Not removed on POSIX: CreateOptions::keep_name regions, and other programs' segments that
+ * namedshm opens. Mappings already made stay valid after their name is gone.
  *
  * Move-only, and nothing of it throws: a default-constructed or moved-from region is empty,
  * and moving onto a region, or destroying it, releases it as close() does, but silently (call
@@ -288,9 +293,10 @@ class BasicRegion {
   }
 
   /**
-   * POSIX: removes the name now (existing mappings stay valid); returns false if there was
-   * none. Windows: returns false; the kernel removes a name with the object's last handle.
-   * Throws std::system_error.
+   * POSIX: removes the name now, whoever holds the object (existing mappings stay valid; a
+   * later open or create meets another object): for keep_name regions and other programs'
+   * segments. Returns false if there was none. Windows: returns false; the kernel removes a
+   * name with the object's last handle. Throws std::system_error.
    */
   static bool remove(const Name& name) {
     return detail::or_throw({"remove", name.utf8()}, [&](detail::Status& status) { return remove_name(name, status); });
@@ -301,10 +307,13 @@ class BasicRegion {
   }
 
   /**
-   * POSIX: removes the name only if no live namedshm process has its object open (each holds
-   * a shared flock on it), e.g. after a crash left it behind; returns true if it removed it.
-   * It cannot see programs that map the object without namedshm's lock. Windows: returns false,
-   * as nothing outlives its last handle there. Throws std::system_error.
+   * POSIX: removes the name only if no live namedshm handle has its object open (each holds a
+   * shared flock on it); returns true if it removed it. Rarely needed: a name that namedshm
+   * manages goes with its last handle, and the next open or create clears one whose users all
+   * died. It serves the names the rule leaves alone: a keep_name region (or one made by
+   * namedshm before 0.3.0) whose users are gone. It cannot see programs that map the object
+   * without namedshm's lock. Windows: returns false, as nothing outlives its last handle
+   * there. Throws std::system_error.
    */
   static bool remove_if_stale(const Name& name) {
     return detail::or_throw({"remove_if_stale", name.utf8()},
@@ -371,7 +380,7 @@ class BasicRegion {
 
   /**
    * Unmaps and closes now, as the destructor would, and reports what the destructor must
-   * swallow: on POSIX, a creator's name that could not be removed (it is left in /dev/shm),
+   * swallow: on POSIX, a last handle's name that could not be removed (it is left in /dev/shm),
    * a failed munmap or close. The region is empty afterwards either way; closing an empty
    * region does nothing. Throws std::system_error.
    */

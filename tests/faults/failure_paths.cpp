@@ -481,30 +481,30 @@ std::vector<Operation> region_operations() {
                  [](Fixture& f) { f.region.close(); },
                  [](Fixture& f) { return !f.region.valid() && namedshm_test::name_exists(f.name); },
                  {}});
-  all.push_back({"close the last handle of a region, an opener",
-                 "close",
+  all.push_back({"close the last handle of a region, an opener", "close",
                  [](Fixture& f) {
                    f.keeper = SharedRegion::create(f.name, region_size);
                    f.region = SharedRegion::open(f.name);
                    f.keeper.close();
                  },
-                 [](Fixture& f, std::error_code& ec) { f.region.close(ec); },
-                 [](Fixture& f) { f.region.close(); },
-                 [](Fixture& f) { return !f.region.valid() && !namedshm_test::name_exists(f.name); },
-                 close_quiet,
-                 [](Fixture&) {},
-                 true});
+                 [](Fixture& f, std::error_code& ec) { f.region.close(ec); }, [](Fixture& f) { f.region.close(); },
+                 [](Fixture& f) { return !f.region.valid() && !namedshm_test::name_exists(f.name); }, close_quiet,
+                 [](Fixture&) {}, true});
 #if !defined(_WIN32)  // Windows has no object without a live handle: these make no system call there
   // The quick look at the name (the probe answers then), and the descriptor that looked at
   // the dead object, closed after its removal.
   std::vector<Quiet> over_orphan_quiet = creation_quiet;
   over_orphan_quiet.push_back({"stat", 0});
   over_orphan_quiet.push_back({"close", 0});
-  all.push_back({"create a region over one whose users all died", "create", [](Fixture& f) { make_orphan(f.name); },
+  all.push_back({"create a region over one whose users all died",
+                 "create",
+                 [](Fixture& f) { make_orphan(f.name); },
                  [](Fixture& f, std::error_code& ec) { f.region = SharedRegion::create(f.name, region_size, ec); },
                  [](Fixture& f) { f.region = SharedRegion::create(f.name, region_size); },
-                 [](Fixture& f) { return region_ok(f.region) && f.region.created(); }, over_orphan_quiet,
-                 [](Fixture&) {}, true,
+                 [](Fixture& f) { return region_ok(f.region) && f.region.created(); },
+                 over_orphan_quiet,
+                 [](Fixture&) {},
+                 true,
                  // An object that this process may not open is someone else's: the name is taken.
                  {{"shm_open", 2, EACCES, std::errc::file_exists}}});
   all.push_back(
@@ -512,8 +512,7 @@ std::vector<Operation> region_operations() {
        [](Fixture& f) { make_orphan(f.name); },
        [](Fixture& f, std::error_code& ec) { f.region = SharedRegion::open_or_create(f.name, region_size, ec); },
        [](Fixture& f) { f.region = SharedRegion::open_or_create(f.name, region_size); },
-       [](Fixture& f) { return region_ok(f.region) && f.region.created(); }, over_orphan_quiet, [](Fixture&) {},
-       true});
+       [](Fixture& f) { return region_ok(f.region) && f.region.created(); }, over_orphan_quiet, [](Fixture&) {}, true});
   all.push_back({"remove a kept name",
                  "remove",
                  [](Fixture& f) { make_stale(f.name); },

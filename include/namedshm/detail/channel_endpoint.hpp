@@ -181,7 +181,7 @@ class Endpoint {
 
   /**
    * Removes each of the channel's three names (`name`, `name.ready`, `name.room`) that no live
-   * namedshm process holds, as SharedRegion::remove_if_stale does for one; true if it removed
+   * namedshm handle holds, as SharedRegion::remove_if_stale does for one; true if it removed
    * any. `parts` passed check_name. POSIX only: on Windows nothing outlives its last handle.
    */
   static bool remove_stale(std::string_view name, const NameParts& parts, Status& status) noexcept {
@@ -252,7 +252,7 @@ class Endpoint {
   /**
    * Marks this side closed, wakes a sleeping peer, and releases everything now; returns the
    * channel's name, for a message. `status` reports the first step that failed (POSIX: a
-   * creator's name that could not be removed). Does not throw.
+   * last handle's name that could not be removed). Does not throw.
    */
   std::string close(Status& status) noexcept {
     attachment_.detach();

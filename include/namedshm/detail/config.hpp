@@ -7,7 +7,7 @@
 
 // The single source of the version: CMake, pkg-config and the vcpkg port read it from here.
 #define NAMEDSHM_VERSION_MAJOR 0
-#define NAMEDSHM_VERSION_MINOR 2
+#define NAMEDSHM_VERSION_MINOR 3
 #define NAMEDSHM_VERSION_PATCH 0
 #define NAMEDSHM_VERSION (NAMEDSHM_VERSION_MAJOR * 10000 + NAMEDSHM_VERSION_MINOR * 100 + NAMEDSHM_VERSION_PATCH)
 

@@ -22,7 +22,7 @@ struct EventRequest {
   Disposition disposition = Disposition::open;
   bool manual_reset = false;
   bool initially_set = false;
-  bool keep_name = false;  ///< POSIX: the name outlives the creating Event
+  bool keep_name = false;  ///< POSIX: the name outlives every handle, until removed
   SecurityRequest security;
 };
 

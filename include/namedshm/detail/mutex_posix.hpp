@@ -20,8 +20,8 @@
 #include "mutex_consistency.hpp"  // ConsistencyWord, settle_acquired, unlock_settled, abandon_held
 #include "mutex_request.hpp"      // MutexRequest, LockOutcome, WaitClock
 #include "region.hpp"             // Region
-#include "state_region.hpp"   // acquire_state_region, holds_published_state
-#include "system.hpp"         // NAMEDSHM_SYSTEM
+#include "state_region.hpp"       // acquire_state_region, holds_published_state
+#include "system.hpp"             // NAMEDSHM_SYSTEM
 
 // The timed lock: pthread_mutex_clocklock (glibc 2.30) on the monotonic clock where there is
 // one, else pthread_mutex_timedlock on the real-time clock. Also the latter under
@@ -201,7 +201,8 @@ inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point de
   if (result == 0 || result == EOWNERDEAD) {  // first: the path that must cost nothing more
     const bool died = result == EOWNERDEAD;
     if (died && !take_over(mutex, status)) return LockOutcome::no;
-    return settle_acquired(mutex.state().consistency, died, [&] { return unlock_pthread(mutex, status); }, status);
+    return settle_acquired(
+        mutex.state().consistency, died, [&] { return unlock_pthread(mutex, status); }, status);
   }
   switch (result) {
     case ETIMEDOUT:

@@ -18,7 +18,7 @@ struct MutexRequest {
   NameParts name;
   std::string_view utf8_name;  ///< the whole name as the caller wrote it
   Disposition disposition = Disposition::open;
-  bool keep_name = false;  ///< POSIX: the name outlives the creating Mutex
+  bool keep_name = false;  ///< POSIX: the name outlives every handle, until removed
   SecurityRequest security;
 };
 

@@ -154,8 +154,8 @@ inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point de
   }
   state.owner.store(self, std::memory_order_release);
   // An earlier owner that found the state inconsistent and died before deciding leaves it so.
-  return settle_acquired(state.consistency, result == WAIT_ABANDONED,
-                         [&] { return release_kernel_mutex(mutex, status); }, status);
+  return settle_acquired(
+      state.consistency, result == WAIT_ABANDONED, [&] { return release_kernel_mutex(mutex, status); }, status);
 }
 
 /// True if this thread holds the mutex, as the owner word says; else `status` says so.
@@ -169,8 +169,7 @@ inline bool held_here(const MutexObject& mutex, Status& status) noexcept {
 /// given up, as POSIX does.
 inline void mutex_unlock(const MutexObject& mutex, Status& status) noexcept {
   if (!held_here(mutex, status)) return;
-  static_cast<void>(
-      unlock_settled(mutex.state().consistency, [&] { return release_kernel_mutex(mutex, status); }));
+  static_cast<void>(unlock_settled(mutex.state().consistency, [&] { return release_kernel_mutex(mutex, status); }));
 }
 
 /// Declares the state that the mutex protects consistent again, after an owner died.

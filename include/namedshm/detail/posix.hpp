@@ -441,14 +441,13 @@ inline bool set_size(int fd, const Request& request, Status& status) noexcept {
   return false;
 }
 
-
 /// Creates the object exclusively. On EEXIST it fails with the OS code and touches nothing;
 /// on a later failure the handle removes the half-made object again.
 inline Mapping create_once(const Request& request, const ShmName& name, bool& again, Status& status) noexcept {
   const auto mode = static_cast<mode_t>(request.security.permissions | (request.keep_name ? 0U : managed_mark));
   Mapping mapping;
-  mapping.handle = Holder(
-      retry_on_eintr([&] { return NAMEDSHM_SYSTEM(shm_open)(name.c_str(), O_RDWR | O_CREAT | O_EXCL, mode); }));
+  mapping.handle =
+      Holder(retry_on_eintr([&] { return NAMEDSHM_SYSTEM(shm_open)(name.c_str(), O_RDWR | O_CREAT | O_EXCL, mode); }));
   if (!mapping.handle) {
     fail_with_errno(status);
     return {};

@@ -55,7 +55,7 @@ class Region {
   [[nodiscard]] native_handle_type native_handle() const noexcept { return mapping_.handle.get(); }
 
   /**
-   * Releases everything now (a POSIX creator also removes its name) and returns the name it
+   * Releases everything now (on POSIX the last live handle also removes the name) and returns the name it
    * had, for a message; `status` reports the first step that failed, and the Region is empty
    * either way. Does not throw.
    */

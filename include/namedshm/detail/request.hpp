@@ -46,7 +46,7 @@ struct Request {
   bool writable = true;
   SecurityRequest security;
   BackingRequest backing = BackingRequest::checked;
-  bool keep_name = false;  ///< POSIX: a creator leaves the name when it is closed
+  bool keep_name = false;  ///< POSIX: the name outlives every handle, until removed
 };
 
 }  // namespace namedshm::detail
