@@ -7,6 +7,7 @@
 #include <atomic>   // the hook, shared by all threads
 #include <cerrno>   // errno
 #include <cstring>  // std::strcmp
+#include <utility>  // std::exchange
 
 namespace namedshm_test::faults {
 namespace {
@@ -15,6 +16,12 @@ namespace native = namedshm::detail::os::native;
 
 constexpr int max_logged = 256;
 
+/// Where a call was made: a NAMEDSHM_SYSTEM use in a backend.
+struct Site {
+  const char* file;
+  int line;
+};
+
 /// The plan and the count of the calling thread.
 struct Plan {
   int count = 0;
@@ -22,8 +29,10 @@ struct Plan {
   int error = 0;
   bool failed = false;
   const char* names[max_logged] = {};
+  Site sites[max_logged] = {};
 };
 thread_local Plan plan;
+thread_local Site next_site{"", 0};
 
 std::atomic<const char*> hook_name{nullptr};
 std::atomic<void (*)()> hook{nullptr};
@@ -35,7 +44,10 @@ bool fails(const char* name) noexcept {
     hook.load()();
   }
   ++plan.count;
-  if (plan.count <= max_logged) plan.names[plan.count - 1] = name;
+  if (plan.count <= max_logged) {
+    plan.names[plan.count - 1] = name;
+    plan.sites[plan.count - 1] = std::exchange(next_site, Site{"", 0});
+  }
   if (plan.count != plan.fail_at) return false;
   plan.failed = true;
   return true;
@@ -87,7 +99,20 @@ const char* call_name(int nth) noexcept {
   return nth >= 1 && nth <= max_logged && nth <= plan.count ? plan.names[nth - 1] : "";
 }
 
+const char* call_file(int nth) noexcept {
+  const char* file = nth >= 1 && nth <= max_logged && nth <= plan.count ? plan.sites[nth - 1].file : nullptr;
+  return file != nullptr ? file : "";
+}
+
+int call_line(int nth) noexcept {
+  return nth >= 1 && nth <= max_logged && nth <= plan.count ? plan.sites[nth - 1].line : 0;
+}
+
+void at_site(const char* file, int line) noexcept { next_site = {file, line}; }
+
 bool failed() noexcept { return plan.failed; }
+
+bool next_call_fails() noexcept { return plan.fail_at == plan.count + 1; }
 
 void before_call(const char* name, void (*function)()) noexcept {
   hook.store(function);

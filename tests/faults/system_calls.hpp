@@ -46,8 +46,17 @@ void fail_call(int nth, int error) noexcept;
 int calls() noexcept;
 /// The name of the `nth` call since reset() or fail_call(), or "" if there was none.
 const char* call_name(int nth) noexcept;
+/// Where the `nth` call was made: the backend's file (as __FILE__ names it) and line of its
+/// NAMEDSHM_SYSTEM use; "" and 0 if there was no such call.
+const char* call_file(int nth) noexcept;
+int call_line(int nth) noexcept;
+/// Records the call site of the call that follows in this thread: NAMEDSHM_SYSTEM's first step.
+void at_site(const char* file, int line) noexcept;
 /// True once the planned failure has happened.
 bool failed() noexcept;
+/// True if the next call of this thread is the one planned to fail (for a hook, which runs
+/// just before it).
+bool next_call_fails() noexcept;
 /// Runs `hook` just before the next call named `name` (in any thread), once.
 void before_call(const char* name, void (*hook)()) noexcept;
 
@@ -110,6 +119,9 @@ int stat(const char* path, struct stat* info) noexcept;
 
 }  // namespace namedshm_test::faults
 
-#define NAMEDSHM_SYSTEM(function) ::namedshm_test::faults::function
+// The call site first (a comma expression, so that the macro stays the callee of the call that
+// follows it), then the function.
+#define NAMEDSHM_SYSTEM(function) \
+  (::namedshm_test::faults::at_site(__FILE__, __LINE__), ::namedshm_test::faults::function)
 
 #endif  // NAMEDSHM_TESTS_FAULTS_SYSTEM_CALLS_HPP

@@ -145,6 +145,10 @@ inline LockOutcome mutex_lock(const MutexObject& mutex, WaitClock::time_point de
       state.consistency.store(inconsistent, std::memory_order_release);
       return LockOutcome::owner_died;
     }
+    if (probe == WAIT_FAILED) {  // the wait below would let this thread in a second time
+      fail_with_last_error(status, "cannot lock the mutex (WaitForSingleObject)");
+      return LockOutcome::no;
+    }
   }
   const DWORD result = wait_for_object(mutex.lock_handle(), deadline);
   if (result == WAIT_TIMEOUT) return LockOutcome::no;

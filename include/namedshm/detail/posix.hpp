@@ -188,9 +188,9 @@ inline bool remove_named(const ShmName& name, const Identity& identity, Status& 
   const Descriptor other(retry_on_eintr([&] { return NAMEDSHM_SYSTEM(shm_open)(name.c_str(), O_RDONLY, 0); }));
   if (!other) {
     if (errno == ENOENT) return false;  // someone removed it already
-    // Not ours to read any more (a mode without read permission): as a holder of the object,
-    // and its likely owner, remove it anyway.
-    return unlink_name(name, status);
+    // Whose object the name names cannot be told: it may be someone else's, so it stays.
+    fail_with_errno(status, "cannot tell whether the name still names this object: the name is left");
+    return false;
   }
   struct stat theirs {};
   if (NAMEDSHM_SYSTEM(fstat)(other.get(), &theirs) != 0) {
@@ -258,8 +258,8 @@ class Holder {
   [[nodiscard]] int get() const noexcept { return fd_.get(); }
   explicit operator bool() const noexcept { return fd_.valid(); }
 
-  /// Takes on `duty` towards `name`. The object's identity is asked of the descriptor when the
-  /// name is removed, unless known() told it before.
+  /// Takes on `duty` towards `name`. Until known() tells the object's identity, a removal does
+  /// not check that the name still names the object (see remove_name).
   void take_on(Duty duty, const ShmName& name) noexcept {
     duty_ = duty;
     name_ = name;
@@ -293,15 +293,14 @@ class Holder {
       }
       return;
     }
-    if (!identity_known_) {
-      struct stat info {};
-      if (NAMEDSHM_SYSTEM(fstat)(fd_.get(), &info) != 0) {
-        fail_with_errno(status, "cannot tell whether the name still names this object: the name is left");
-        return;
-      }
-      known(identity_of(info));
+    // Unknown only for a creation that failed before its lock's fstat, a moment after its
+    // shm_open with O_EXCL made the name: only an explicit remove() in between could have
+    // given the name to another object.
+    if (identity_known_) {
+      remove_named(name_, identity_, status);
+    } else {
+      unlink_name(name_, status);
     }
-    remove_named(name_, identity_, status);
   }
 
   Descriptor fd_;
