@@ -26,12 +26,13 @@ inline constexpr std::uint64_t word = 8;
  *   bits 32..33  kind: 1 message, 2 padding to the end of the ring
  *   bits 34..63  tag: bits 3..32 of the record's absolute stream position
  *
- * Zero is "nothing yet". The tag makes a word left from an earlier lap (or payload bytes that
- * happen to look like a word) never match the position the consumer waits at; besides, the
- * producer clears the word after each record before it publishes the record, so the consumer
- * only ever finds zero or the right word there.
+ * Zero is "nothing yet", and so is kind 3 (a broadcast's "pending" word, which carries the
+ * number of the message to come: see broadcast_layout.hpp). The tag makes a word left from an
+ * earlier lap (or payload bytes that happen to look like a word) never match the position the
+ * consumer waits at; besides, the producer overwrites the word after each record with "nothing
+ * yet" before it publishes the record, so the consumer only ever finds that or the right word.
  */
-enum Kind : std::uint64_t { kind_message = 1, kind_padding = 2 };
+enum Kind : std::uint64_t { kind_message = 1, kind_padding = 2, kind_pending = 3 };
 
 constexpr std::uint64_t tag_of(std::uint64_t position) noexcept { return (position >> 3U) & 0x3FFF'FFFFU; }
 
@@ -42,11 +43,13 @@ constexpr std::uint64_t record_word(Kind kind, std::uint64_t position, std::uint
 /// `length` rounded up to 8, so that every word after a payload is aligned.
 constexpr std::uint64_t padded(std::uint64_t length) noexcept { return (length + 7U) & ~std::uint64_t{7}; }
 
-/// True if `value` is the word of a record at `position`.
-constexpr bool matches(std::uint64_t value, std::uint64_t position) noexcept {
-  return value != 0 && (value >> 34U) == tag_of(position);
-}
 constexpr Kind kind_of(std::uint64_t value) noexcept { return static_cast<Kind>((value >> 32U) & 3U); }
+
+/// True if `value` is the word of a record (a message or padding) at `position`.
+constexpr bool matches(std::uint64_t value, std::uint64_t position) noexcept {
+  const Kind kind = kind_of(value);
+  return (kind == kind_message || kind == kind_padding) && (value >> 34U) == tag_of(position);
+}
 constexpr std::uint64_t length_of(std::uint64_t value) noexcept { return value & 0xFFFF'FFFFU; }
 
 /// The ring's word at `position` (any 8-aligned stream position).
