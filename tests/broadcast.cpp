@@ -573,7 +573,7 @@ TEST_CASE("broadcast: overwrite mode never waits, and a receiver far behind skip
   CHECK(last == total - 1);
   CHECK(first == receiver.lost());        // it lost exactly the messages before the oldest kept
   CHECK(received + receiver.lost() == total);
-  CHECK(received >= (4096 / 2) / 24 - 1);  // at least half a ring is kept
+  CHECK(received >= (4096 / 4 - 4096 / 16) / 24 - 1);  // a quarter of the ring, less a sixteenth
   // A receiver that starts at the oldest message gets the same suffix, and has lost nothing.
   auto late = BroadcastReceiver::open(name, receiver_options(WaitPolicy::spin_then_block, BroadcastStart::oldest));
   const auto oldest = late.try_receive();
@@ -586,7 +586,7 @@ TEST_CASE("broadcast: a receiver attaching mid-stream gets exactly the messages 
   for (const WhenFull full : {WhenFull::wait, WhenFull::overwrite}) {
     CAPTURE(full == WhenFull::wait ? "wait" : "overwrite");
     const auto name = unique_name("bc-attach");
-    auto sender = BroadcastSender::create(name, 8192, sender_options(full));
+    auto sender = BroadcastSender::create(name, 65536, sender_options(full));
     auto early = BroadcastReceiver::open(name);
     for (std::uint64_t i = 0; i < 100; ++i) REQUIRE(sender.send(&i, sizeof i));
     auto next = BroadcastReceiver::open(name);
@@ -594,7 +594,8 @@ TEST_CASE("broadcast: a receiver attaching mid-stream gets exactly the messages 
     CHECK_FALSE(next.try_receive());  // nothing after its start yet
     for (std::uint64_t i = 100; i < 200; ++i) REQUIRE(sender.send(&i, sizeof i));
     sender.close();
-    // 200 small messages fill less than half the ring: the oldest kept is the first.
+    // 200 messages of 24 bytes take less than a quarter of the ring: the sender has not scanned
+    // since it was made, and keeps them all (the oldest kept is the first).
     for (const auto& [receiver, from] : {std::pair<BroadcastReceiver*, std::uint64_t>{&early, 0},
                                          std::pair<BroadcastReceiver*, std::uint64_t>{&next, 100},
                                          std::pair<BroadcastReceiver*, std::uint64_t>{&oldest, 0}}) {

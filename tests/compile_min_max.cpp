@@ -37,6 +37,7 @@
 #define min(a, b) (((a) < (b)) ? (a) : (b))
 #define max(a, b) (((a) > (b)) ? (a) : (b))
 
+#include <namedshm/broadcast.hpp>
 #include <namedshm/channel.hpp>
 #include <namedshm/event.hpp>
 #include <namedshm/mutex.hpp>

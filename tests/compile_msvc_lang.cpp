@@ -41,6 +41,7 @@
 #  define _MSVC_LANG NAMEDSHM_TEST_LANGUAGE
 #endif
 
+#include <namedshm/broadcast.hpp>
 #include <namedshm/channel.hpp>
 #include <namedshm/event.hpp>
 #include <namedshm/mutex.hpp>

@@ -48,7 +48,7 @@ enum class WhenFull : unsigned char {
 enum class BroadcastStart : unsigned char {
   /// With the first message published after open() read the stream's end (see open()).
   next,
-  /// With the oldest message the sender still keeps: the last half ring of messages, or more.
+  /// With the oldest message the sender still keeps: the last quarter ring of messages, or more.
   oldest,
 };
 
@@ -328,6 +328,7 @@ class BroadcastSender {
     if (!detail::allocate_or_report(status, [&] {
           sender.dead_.assign(slots, 0);
           sender.probes_.resize(slots);
+          sender.watched_.assign(slots, 0);
         })) {
       return {};
     }
@@ -353,42 +354,74 @@ class BroadcastSender {
            slot.generation.load(std::memory_order_seq_cst) != dead_[index];
   }
 
+  /// Notes which slots are attached now, after a new `roster` value: the slots a scan reads
+  /// until the next one. A receiver marks its slot before it adds to `roster`, and this reads
+  /// `roster` (the caller) before the slots, so no receiver that the value counts is missed.
+  void note_attached(std::uint32_t roster) noexcept {
+    const auto& table = core_.table();
+    watched_count_ = 0;
+    for (unsigned index = 1; index < table.count(); ++index) {
+      if (table[index].state.load(std::memory_order_seq_cst) == detail::slot_attached) watched_[watched_count_++] = index;
+    }
+    known_roster_ = roster;
+  }
+
   /// The lowest cursor of the receivers that the sender counts; ~0 if there are none.
-  std::uint64_t lowest_cursor() const noexcept {
+  std::uint64_t lowest_cursor(std::uint32_t roster) noexcept {
+    if (roster != known_roster_) note_attached(roster);
     std::uint64_t lowest = ~std::uint64_t{0};
     const auto& table = core_.table();
-    for (unsigned index = 1; index < table.count(); ++index) {
+    for (std::size_t i = 0; i < watched_count_; ++i) {
+      const unsigned index = watched_[i];
       if (counts(index)) lowest = (std::min)(lowest, table[index].cursor.load(std::memory_order_seq_cst));
     }
     return lowest;
   }
 
-  /// Advances `oldest_` to the first record at or after `floor` (records the sender wrote).
-  void retire(std::uint64_t floor) noexcept {
-    namespace ring = detail::ring;
-    while (oldest_ < floor) {
-      const std::uint64_t value = core_.word(oldest_).load(std::memory_order_relaxed);
-      if (!ring::matches(value, oldest_)) break;  // only a damaged ring: keep what is known
-      const std::uint64_t length = ring::length_of(value);
-      oldest_ += ring::kind_of(value) == ring::kind_padding ? ring::word + length
-                                                             : detail::broadcast::message_bytes(length);
+  /// Remembers where a record starts, at most one in every sixteenth of the ring: the record
+  /// boundaries that a scan may promise as `oldest` without walking the ring.
+  void note_start(std::uint64_t position) noexcept {
+    if (starts_used_ != 0 && position - starts_[(starts_first_ + starts_used_ - 1) % start_marks] <
+                                 core_.capacity() / 16) {
+      return;
     }
+    if (starts_used_ == start_marks) {  // cannot happen: a scan drops what lies a ring back
+      starts_first_ = (starts_first_ + 1) % start_marks;
+      --starts_used_;
+    }
+    starts_[(starts_first_ + starts_used_) % start_marks] = position;
+    ++starts_used_;
+  }
+
+  /// Advances `oldest_` to a record boundary at or after `floor`: the first remembered start
+  /// there, or the tail (at most a sixteenth of the ring past the first record there).
+  void retire(std::uint64_t floor) noexcept {
+    if (oldest_ >= floor) return;
+    while (starts_used_ != 0 && starts_[starts_first_] < floor) {
+      starts_first_ = (starts_first_ + 1) % start_marks;
+      --starts_used_;
+    }
+    oldest_ = starts_used_ != 0 ? starts_[starts_first_] : tail_;
   }
 
   /// The scan (see broadcast_layout.hpp): publishes the tail, computes the floor from it and (in
-  /// wait mode) the receivers' cursors, promises `oldest` and checks the receivers again.
+  /// wait mode) the receivers' cursors, promises `oldest`, and reads the cursors again if a
+  /// receiver attached meanwhile.
   void scan() noexcept {
     auto& header = core_.header();
     const std::uint64_t capacity = core_.capacity();
+    const std::uint32_t roster = header.roster.load(std::memory_order_seq_cst);
     header.tail.store(tail_, std::memory_order_seq_cst);
-    std::uint64_t floor = tail_ > capacity / 2 ? tail_ - capacity / 2 : 0;
-    if (!overwrite_) floor = (std::min)(floor, lowest_cursor());
+    std::uint64_t floor = tail_ > capacity / 4 ? tail_ - capacity / 4 : 0;
+    if (!overwrite_) floor = (std::min)(floor, lowest_cursor(roster));
     retire(floor);
     header.oldest.store(oldest_, std::memory_order_seq_cst);
-    if (!overwrite_) floor = (std::min)(floor, lowest_cursor());  // a receiver that just attached
+    const std::uint32_t again = header.roster.load(std::memory_order_seq_cst);
+    if (!overwrite_ && again != roster) floor = (std::min)(floor, lowest_cursor(again));  // one just attached
     // Orders the promise before every byte written until the next scan (see the layout).
     if constexpr (detail::seqlock_fences) std::atomic_thread_fence(std::memory_order_release);
     limit_ = floor + capacity;
+    next_scan_ = tail_ + capacity / 2 + capacity / 8;
   }
 
   /// Asks the OS about every counted receiver whose cursor keeps `end` out of reach, and stops
@@ -413,7 +446,9 @@ class BroadcastSender {
     const std::uint64_t end = tail_ + bytes;
     if (end <= limit_) return true;
     scan();
-    if (end <= limit_ || overwrite_) return true;  // overwrite: the floor follows the tail alone
+    // Overwrite mode: the floor follows the tail alone, so a scan leaves three quarters of the
+    // ring, more than any record and the word after it.
+    if (end <= limit_ || overwrite_) return true;
     const auto has_room = [&] {
       scan();
       return end <= limit_;
@@ -456,11 +491,14 @@ class BroadcastSender {
   }
 
   /// The tail moves on by `bytes` (a record just published): tell it (release: a receiver that
-  /// starts there sees the pending word), and wake the sleepers.
+  /// starts there sees the pending word), wake the sleepers, and scan once five eighths of the
+  /// ring went by since the last scan: here, while the receivers read, a scan delays no message.
   void advance(std::uint64_t bytes) noexcept {
+    note_start(tail_);
     tail_ += bytes;
     core_.header().tail.store(tail_, std::memory_order_release);
     core_.wake_receivers();
+    if (tail_ >= next_scan_) scan();
   }
 
   /// Publishes the reserved record with `size` bytes: the pending word after it, the sequence,
@@ -524,8 +562,16 @@ class BroadcastSender {
   detail::broadcast::Core core_;
   std::vector<std::uint32_t> dead_;       ///< per slot: the generation found dead, or 0
   std::vector<detail::Liveness> probes_;  ///< per slot: what asks the OS about its receiver
+  std::vector<unsigned> watched_;         ///< the slots attached at the last new `roster` value
+  std::size_t watched_count_ = 0;
+  std::uint32_t known_roster_ = ~std::uint32_t{0};  ///< the `roster` value watched_ belongs to
+  static constexpr std::size_t start_marks = 32;     ///< a ring holds at most 17 of them
+  std::uint64_t starts_[start_marks] = {};           ///< record starts, oldest first (note_start)
+  std::size_t starts_first_ = 0;
+  std::size_t starts_used_ = 0;
   std::uint64_t tail_ = 0;                ///< stream position of the next record
   std::uint64_t limit_ = 0;               ///< the sender may write below this without a scan
+  std::uint64_t next_scan_ = 0;           ///< where the sender scans after a record, unasked
   std::uint64_t oldest_ = 0;              ///< the first record not yet given up
   std::uint64_t sequence_ = 0;            ///< the number of the next message
   std::uint64_t prepared_ = no_reservation;
@@ -724,7 +770,8 @@ class BroadcastReceiver {
   /// first message there, reading the start again if the sender overtook it meanwhile.
   void attach(bool oldest) noexcept {
     core_.publish_attached();
-    const auto& header = core_.header();
+    auto& header = core_.header();
+    header.roster.fetch_add(1, std::memory_order_seq_cst);
     do {
       position_ = (oldest ? header.oldest : header.tail).load(std::memory_order_seq_cst);
     } while (overwrite_ && !learn_first_sequence());

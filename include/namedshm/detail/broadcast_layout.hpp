@@ -29,29 +29,35 @@
 //
 // The sender's horizon (both modes). The sender may write bytes [x, y) only while
 // y <= limit, where limit = floor + capacity and `floor` is the lowest of
-//  - the tail at the sender's last scan less half the ring, and
+//  - the tail at the sender's last scan less a quarter of the ring, and
 //  - in `wait` mode, the cursor of every attached receiver that the OS has not reported dead.
 // Writing position q destroys what position q - capacity held, so between two scans the sender
 // destroys only bytes below floor. It scans (reads the table again) when a record would pass
-// limit, so at least once every half ring. A scan stores `tail` (seq_cst), reads the slots,
-// computes floor, advances `oldest` to the first record at or after floor and stores it
-// (seq_cst), and reads the slots once more (the verification): a receiver that appears only in
-// the second read lowers the floor again (`oldest` never goes back).
+// limit, so at least once every three quarters of a ring. A scan stores `tail` (seq_cst),
+// reads the slots, computes floor, advances `oldest` to a record at or after floor (the first
+// one that starts there, or one at most a sixteenth of the ring later: the sender remembers one
+// record start in every sixteenth of the ring, so that it never walks the ring) and stores it
+// (seq_cst), and reads the `roster` again: if a receiver attached since the scan began, it
+// reads the slots once more (the verification), and a receiver that appears only there lowers
+// the floor again (`oldest` never goes back). Besides the scans that a record needs, the sender
+// scans after publishing a record once it has written five eighths of the ring since the last
+// scan, so that a scan seldom delays a message (a round trip's p99).
 //
 // Attaching. A receiver takes a free slot, writes its provisional cursor, marks the slot
-// attached (seq_cst), and then reads where to start:
+// attached (seq_cst), adds one to `roster` (seq_cst), and then reads where to start:
 //  - `next` (the default): the `tail` (seq_cst) read after marking the slot; it receives every
 //    message whose record starts at or after that position, that is, every message the sender
 //    publishes after that read, and none published before it; the pending word there tells it
 //    the number of the first (overwrite mode counts lost() from it);
 //  - `oldest`: the `oldest` (seq_cst) read after marking the slot: the oldest message that
-//    the sender still promises intact, which is at least the last half ring of messages.
-// Why the start is safe: if the sender's verification read of the slot came before the mark,
-// then its tail and oldest stores (before that read) come before this receiver's reads in the
-// single order of seq_cst operations, so the receiver starts at or after the floor of that
-// scan, and nothing at or after the floor is destroyed before the next scan, which sees the
-// receiver. If the verification read came after the mark, the scan saw the provisional cursor
-// (at most the start), and in `wait` mode the sender waits for it.
+//    the sender still promises intact, which is at least the last quarter ring of messages.
+// Why the start is safe: if the sender's second read of `roster` came before the receiver's
+// increment, then its tail and oldest stores (before that read) come before this receiver's
+// reads in the single order of seq_cst operations, so the receiver starts at or after the
+// floor of that scan, and nothing at or after the floor is destroyed before the next scan,
+// which sees the receiver. If it came after, the verification read the slot after the mark:
+// the scan saw the provisional cursor (at most the start), and in `wait` mode the sender waits
+// for it.
 //
 // `wait` mode. Receivers read records in place and return views into the ring; releasing a
 // message stores the receiver's cursor (seq_cst) and wakes the sender if it sleeps. The sender
@@ -60,7 +66,7 @@
 // that holds it back, and leaves out one that died (its slot's generation, so a new receiver in
 // that slot counts again). A receiver that closes marks its slot closed and wakes the sender.
 //
-// `overwrite` mode. The sender never waits: its floor is the tail at its last scan less half
+// `overwrite` mode. The sender never waits: its floor is the tail at its last scan less a quarter of
 // the ring. A receiver copies each message into its own buffer and then checks that it was not
 // overwritten while it copied (as Agrona's CopyBroadcastReceiver does):
 //   1. it loads the record word at its position p (acquire); a word that is not p's means
@@ -125,7 +131,10 @@ struct Header {
   std::uint64_t capacity;
   std::uint32_t slot_count;  ///< max_receivers + 1
   std::uint32_t when_full;   ///< Full
-  std::byte pad0[line - 32];
+  /// One more each time a receiver attaches (after marking its slot, before reading its start):
+  /// a scan that finds it unchanged need not read the slots again (see the attach above).
+  std::atomic<std::uint32_t> roster;
+  std::byte pad0[line - 36];
 
   /// The position after the last record published. Written by the sender after each record
   /// (relaxed) and at each scan (seq_cst); read by a receiver that attaches.
