@@ -13,7 +13,6 @@
 // SPDX-License-Identifier: MIT
 #include <benchmark/benchmark.h>
 
-#include <chrono>        // the warm-up's length
 #include <csignal>       // std::signal, SIGPIPE ignored
 #include <cstddef>       // std::size_t
 #include <cstdint>       // std::uint64_t, std::int64_t
@@ -31,25 +30,17 @@
 #include "ipc_baselines.hpp"  // message_pattern
 #include "ipc_latency.hpp"    // Recorder
 #include "ipc_process.hpp"    // Session, the partner's entry
+#include "ipc_streams.hpp"    // warm_up, ring_bytes, policy names, serve_echo
 
 namespace {
 
 using bench::ipc::PartnerContext;
 using bench::ipc::Session;
 
-/// The ring for messages of `size`: the power of two that holds four of them, at least 64 KiB,
-/// as bench/ipc.cpp gives its channel (64 KiB for 64 B, 512 KiB for 64 KiB).
-std::size_t ring_bytes(std::size_t size) {
-  std::size_t bytes = 64 * bench::kib;
-  while (bytes < 4 * (size + 64)) bytes *= 2;
-  return bytes;
-}
-
-namedshm::WaitPolicy policy_of(const std::string& text) {
-  if (text == "spin") return namedshm::WaitPolicy::spin;
-  if (text == "block") return namedshm::WaitPolicy::block;
-  return namedshm::WaitPolicy::spin_then_block;
-}
+using bench::ipc::name_of;
+using bench::ipc::policy_of;
+using bench::ipc::ring_bytes;
+using bench::ipc::warm_up;
 
 /// True if `message` is message number `sequence` of `size` bytes: its first and last 64-bit
 /// words carry the number.
@@ -65,16 +56,6 @@ bool intact(const std::byte* message, std::size_t size, std::uint64_t sequence) 
 void stamp(std::vector<std::uint64_t>& message, std::uint64_t sequence) {
   message.front() = sequence;
   message.back() = sequence;
-}
-
-/// Runs `step` for at least 20 ms and 10 times, untimed. False if a step failed.
-template <class Step>
-bool warm_up(Step& step) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
-  for (int done = 0; done < 10 || std::chrono::steady_clock::now() < until; ++done) {
-    if (!step()) return false;
-  }
-  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,11 +195,7 @@ int partner_broadcast_echo(const PartnerContext& context) {
   if (ec) return context.fail("open down: " + ec.message());
   auto up = namedshm::BroadcastSender::create(context.name + "-up", round_trip_capacity, up_options, ec);
   if (ec) return context.fail("create up: " + ec.message());
-  context.control.set_ready();
-  while (const auto message = down.receive()) {
-    if (!up.send(message->data(), message->size())) return context.fail("send failed");
-  }
-  return down.state() == namedshm::ChannelState::closed ? 0 : context.fail("the parent died");
+  return bench::ipc::serve_echo(context, down, up);
 }
 
 /// The partner's echo over two channels; args: policy.
@@ -230,11 +207,7 @@ int partner_channel_echo(const PartnerContext& context) {
   if (ec) return context.fail("open down: " + ec.message());
   auto up = namedshm::ChannelSender::open(context.name + "-up", options, ec);
   if (ec) return context.fail("open up: " + ec.message());
-  context.control.set_ready();
-  while (const auto message = down.receive()) {
-    if (!up.send(message->data(), message->size())) return context.fail("send: the parent is gone");
-  }
-  return down.state() == namedshm::ChannelState::closed ? 0 : context.fail("the parent died");
+  return bench::ipc::serve_echo(context, down, up);
 }
 
 /// The timed loop of a ping-pong: one `round_trip()` per iteration, each one's time recorded.
@@ -264,10 +237,6 @@ void time_round_trips(benchmark::State& state, Session& session, Down& down, Up&
     recorder.lap();
   }
   recorder.report(state);
-}
-
-const char* name_of(namedshm::WaitPolicy policy) {
-  return policy == namedshm::WaitPolicy::spin ? "spin" : policy == namedshm::WaitPolicy::block ? "block" : "stb";
 }
 
 void roundtrip_broadcast(benchmark::State& state, namedshm::WaitPolicy policy) {

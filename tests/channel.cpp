@@ -32,7 +32,6 @@ using namedshm::ChannelState;
 using namedshm::SharedRegion;
 using namedshm::WaitPolicy;
 using namedshm_test::all_policies;
-using namedshm_test::Checksum;
 using namedshm_test::ChildProcess;
 using namedshm_test::die;
 using namedshm_test::Pattern;
@@ -69,47 +68,12 @@ class Script : public Pattern {
   std::size_t max_size_;
 };
 
-/// Sends `count` messages of the script, then one 8-byte message with their checksum.
-/// Returns 0, or 3 if a send failed.
 int send_script(ChannelSender& sender, std::uint64_t count, std::uint64_t seed) {
-  Script script(seed, sender.max_message_size());
-  Checksum checksum;
-  std::vector<std::byte> buffer(sender.max_message_size());
-  for (std::uint64_t i = 0; i < count; ++i) {
-    const std::size_t size = script.next_size();
-    if (i % 2 == 0) {  // alternate the copying and the zero-copy way
-      Script::fill(buffer.data(), size, i);
-      if (!sender.send(buffer.data(), size)) return 3;
-      checksum.add(buffer.data(), size);
-    } else {
-      const auto room = sender.prepare(size);
-      if (room.data() == nullptr) return 3;
-      Script::fill(room.data(), size, i);
-      checksum.add(room.data(), size);
-      sender.commit(size);
-    }
-  }
-  const std::uint64_t sum = checksum.value();
-  return sender.send(&sum, sizeof sum) ? 0 : 3;
+  return namedshm_test::send_script<Script>(sender, count, seed);
 }
 
-/// Receives what send_script sent and checks every message and the checksum. Returns 0, or
-/// 5 (a message is missing), 6 (a message is wrong), 7 (the checksum differs).
 int receive_script(ChannelReceiver& receiver, std::uint64_t count, std::uint64_t seed) {
-  Script script(seed, receiver.max_message_size());
-  Checksum checksum;
-  for (std::uint64_t i = 0; i < count; ++i) {
-    const std::size_t size = script.next_size();
-    const auto message = receiver.receive();
-    if (!message) return 5;
-    if (message->size() != size || !Script::check(message->data(), size, i)) return 6;
-    checksum.add(message->data(), message->size());
-  }
-  const auto trailer = receiver.receive();
-  if (!trailer || trailer->size() != sizeof(std::uint64_t)) return 5;
-  std::uint64_t sum = 0;
-  std::memcpy(&sum, trailer->data(), sizeof sum);
-  return sum == checksum.value() ? 0 : 7;
+  return namedshm_test::receive_script<Script>(receiver, count, seed);
 }
 
 /// A look at a channel's header from outside, to see when a side sleeps (white-box).

@@ -29,6 +29,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>  // broadcast.hpp
 #if NAMEDSHM_CPLUSPLUS >= 202002L
 #  include <ranges>
 #  include <span>

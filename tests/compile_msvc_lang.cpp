@@ -27,6 +27,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>  // broadcast.hpp
 #if __cplusplus >= 202002L
 #  include <ranges>
 #  include <span>

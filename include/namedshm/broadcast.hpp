@@ -104,6 +104,50 @@ inline Wait sender_wait(Holder sender) noexcept {
   return Wait::ready;
 }
 
+/**
+ * What both ends offer alike, written once: the accessors of the shared core and close().
+ * `Endpoint` is BroadcastSender or BroadcastReceiver; it keeps the core in `core_`, its mode in
+ * `overwrite_`, and names its close in `close_verb`.
+ */
+template <class Endpoint>
+class Accessors {
+ public:
+  /// The policy the broadcast was made with. Does not throw.
+  [[nodiscard]] WhenFull when_full() const noexcept {
+    return self().overwrite_ ? WhenFull::overwrite : WhenFull::wait;
+  }
+  /// The largest message: capacity() / 2 - 24; 0 for an empty endpoint. Does not throw.
+  [[nodiscard]] std::size_t max_message_size() const noexcept {
+    const Core& core = self().core_;
+    return core.valid() ? static_cast<std::size_t>(max_message(core.capacity())) : 0;
+  }
+  /// The ring's size in bytes (a power of two); 0 for an empty endpoint. Does not throw.
+  [[nodiscard]] std::size_t capacity() const noexcept { return static_cast<std::size_t>(self().core_.capacity()); }
+  /// True if the endpoint holds a broadcast. Does not throw.
+  [[nodiscard]] bool valid() const noexcept { return self().core_.valid(); }
+  /// The broadcast's name as given; empty for an empty endpoint. Does not throw.
+  [[nodiscard]] const std::string& name() const noexcept { return self().core_.name(); }
+
+  /**
+   * Releases everything now, as the destructor would, and reports what the destructor must
+   * swallow: a sender ends the stream (every receiver gets the messages published so far, then
+   * the end, `closed`; an uncommitted reservation is dropped); a receiver gives up its slot (a
+   * sender waiting for it goes on). The endpoint is empty afterwards either way; closing an
+   * empty one does nothing. Throws std::system_error.
+   */
+  void close() {
+    close_or_throw(Endpoint::close_verb, [&](Status& status) { return self().close_now(status); });
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  void close(std::error_code& ec) noexcept {
+    or_report(ec, [&](Status& status) { static_cast<void>(self().close_now(status)); });
+  }
+
+ private:
+  const Endpoint& self() const noexcept { return static_cast<const Endpoint&>(*this); }
+  Endpoint& self() noexcept { return static_cast<Endpoint&>(*this); }
+};
+
 }  // namespace detail::broadcast
 
 /**
@@ -135,7 +179,7 @@ inline Wait sender_wait(Holder sender) noexcept {
  *   out.commit(frame_bytes);                             // ...and publish it to every receiver
  * @endcode
  */
-class BroadcastSender {
+class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender> {
   using Clock = detail::broadcast::Clock;
 
   /// The step behind send(), try_send() and send_for(): one message, waiting until `deadline`.
@@ -278,38 +322,15 @@ class BroadcastSender {
   /// ends it. Does not throw.
   [[nodiscard]] ChannelState state() const noexcept { return core_.valid() ? ChannelState::open : ChannelState::closed; }
 
-  /// The policy the broadcast was made with. Does not throw.
-  [[nodiscard]] WhenFull when_full() const noexcept { return overwrite_ ? WhenFull::overwrite : WhenFull::wait; }
   /// The receiver slots: BroadcastOptions::max_receivers; 0 for an empty sender. Does not throw.
   [[nodiscard]] std::size_t max_receivers() const noexcept {
     return core_.valid() ? core_.table().count() - 1 : 0;
   }
-  /// The largest message: capacity() / 2 - 24; 0 for an empty sender. Does not throw.
-  [[nodiscard]] std::size_t max_message_size() const noexcept {
-    return core_.valid() ? static_cast<std::size_t>(detail::broadcast::max_message(core_.capacity())) : 0;
-  }
-  /// The ring's size in bytes (a power of two); 0 for an empty sender. Does not throw.
-  [[nodiscard]] std::size_t capacity() const noexcept { return static_cast<std::size_t>(core_.capacity()); }
-  /// True if the sender holds a broadcast. Does not throw.
-  [[nodiscard]] bool valid() const noexcept { return core_.valid(); }
-  /// The broadcast's name as given; empty for an empty sender. Does not throw.
-  [[nodiscard]] const std::string& name() const noexcept { return core_.name(); }
-
-  /**
-   * Ends the stream and releases everything now, as the destructor would: every receiver gets
-   * the messages published so far, then the end (`closed`). An uncommitted reservation is
-   * dropped. Reports what the destructor must swallow. The sender is empty afterwards either
-   * way; closing an empty one does nothing. Throws std::system_error.
-   */
-  void close() {
-    detail::close_or_throw("close broadcast sender", [&](detail::Status& status) { return close_now(status); });
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  void close(std::error_code& ec) noexcept {
-    detail::or_report(ec, [&](detail::Status& status) { static_cast<void>(close_now(status)); });
-  }
+  // when_full(), max_message_size(), capacity(), valid(), name(), close(): see Accessors.
 
  private:
+  friend class detail::broadcast::Accessors<BroadcastSender>;
+  static constexpr const char* close_verb = "close broadcast sender";
   static constexpr std::uint64_t no_reservation = ~std::uint64_t{0};
 
   static BroadcastSender make(const Name& name, std::size_t capacity, const BroadcastOptions& options,
@@ -613,7 +634,7 @@ class BroadcastSender {
  *   std::printf("missed %llu\n", static_cast<unsigned long long>(in.lost()));   // overwrite mode
  * @endcode
  */
-class BroadcastReceiver {
+class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver> {
   using Clock = detail::broadcast::Clock;
 
  public:
@@ -708,33 +729,12 @@ class BroadcastReceiver {
   /// Does not throw.
   [[nodiscard]] ChannelState state() const noexcept { return core_.valid() ? state_ : ChannelState::closed; }
 
-  /// The broadcast's policy. Does not throw.
-  [[nodiscard]] WhenFull when_full() const noexcept { return overwrite_ ? WhenFull::overwrite : WhenFull::wait; }
-  /// The largest message: capacity() / 2 - 24; 0 for an empty receiver. Does not throw.
-  [[nodiscard]] std::size_t max_message_size() const noexcept {
-    return core_.valid() ? static_cast<std::size_t>(detail::broadcast::max_message(core_.capacity())) : 0;
-  }
-  /// The ring's size in bytes; 0 for an empty receiver. Does not throw.
-  [[nodiscard]] std::size_t capacity() const noexcept { return static_cast<std::size_t>(core_.capacity()); }
-  /// True if the receiver is attached to a broadcast. Does not throw.
-  [[nodiscard]] bool valid() const noexcept { return core_.valid(); }
-  /// The broadcast's name as given; empty for an empty receiver. Does not throw.
-  [[nodiscard]] const std::string& name() const noexcept { return core_.name(); }
-
-  /**
-   * Gives up the slot and releases everything now, as the destructor would (a sender waiting
-   * for this receiver goes on), and reports what the destructor must swallow. The receiver is
-   * empty afterwards either way; closing an empty one does nothing. Throws std::system_error.
-   */
-  void close() {
-    detail::close_or_throw("close broadcast receiver", [&](detail::Status& status) { return close_now(status); });
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  void close(std::error_code& ec) noexcept {
-    detail::or_report(ec, [&](detail::Status& status) { static_cast<void>(close_now(status)); });
-  }
+  // when_full(), max_message_size(), capacity(), valid(), name(), close(): see Accessors.
 
  private:
+  friend class detail::broadcast::Accessors<BroadcastReceiver>;
+  static constexpr const char* close_verb = "close broadcast receiver";
+
   static BroadcastReceiver make(const Name& name, const BroadcastReceiverOptions& options,
                                 detail::Status& status) noexcept {
     namespace bc = detail::broadcast;
