@@ -141,7 +141,9 @@ void stream_broadcast(benchmark::State& state, int receivers) {
   auto sender = namedshm::BroadcastSender::create(name, ring_bytes(size), ec);
   if (ec) return bench::fail(state, "create", ec);
   std::vector<std::unique_ptr<Session>> sessions;
-  if (!start_receivers(state, sessions, receivers, "broadcast-receiver", [&](int) { return name; }, size)) return;
+  if (!start_receivers(
+          state, sessions, receivers, "broadcast-receiver", [&](int) { return name; }, size))
+    return;
   if (sender.receivers() != static_cast<std::size_t>(receivers)) {
     return state.SkipWithError("the receivers said they were ready before they attached");
   }

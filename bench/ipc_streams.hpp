@@ -11,8 +11,8 @@
 
 #include <namedshm/channel.hpp>  // WaitPolicy, ChannelState
 
-#include "common.hpp"         // bench::kib
-#include "ipc_process.hpp"    // PartnerContext
+#include "common.hpp"       // bench::kib
+#include "ipc_process.hpp"  // PartnerContext
 
 namespace bench::ipc {
 

@@ -103,7 +103,8 @@ int run(const Options& options) {
   }
   const bool died = receiver.state() == namedshm::ChannelState::peer_died;
   example::write_line(stdout, std::string(program) + ": received " + std::to_string(received) + " ticks, missed " +
-                                  std::to_string(receiver.lost()) + ", SHA-256 " + example::Sha256::hex(digest.finish()));
+                                  std::to_string(receiver.lost()) + ", SHA-256 " +
+                                  example::Sha256::hex(digest.finish()));
   if (died) {
     throw example::Failure{example::exit_cut_short, "the sender died before the end of the stream"};
   }

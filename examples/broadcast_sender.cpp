@@ -87,8 +87,8 @@ int run(const Options& options) {
     if (example::interrupted()) return example::exit_interrupted;
     if (std::chrono::steady_clock::now() >= deadline) {
       throw example::Failure{example::exit_not_found, "only " + std::to_string(sender.receivers()) + " of " +
-                                                          std::to_string(options.receivers) + " receivers came within " +
-                                                          options.timeout.text + " s"};
+                                                          std::to_string(options.receivers) +
+                                                          " receivers came within " + options.timeout.text + " s"};
     }
     example::pause_briefly();
   }

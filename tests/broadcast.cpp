@@ -125,9 +125,7 @@ struct Torn {
 
 /// Messages that take at least twice the ring: once the sender is this far past a receiver's
 /// position, the receiver has certainly been overtaken (it keeps at most one ring).
-std::uint64_t messages_past_two_rings(std::size_t capacity) {
-  return 2 * capacity / layout::message_bytes(8) + 1;
-}
+std::uint64_t messages_past_two_rings(std::size_t capacity) { return 2 * capacity / layout::message_bytes(8) + 1; }
 
 /// What an overwrite-mode receiver found: the messages it got, what it lost, and whether every
 /// message was whole and in order.
@@ -535,7 +533,7 @@ TEST_CASE("broadcast: overwrite mode never waits, and a receiver far behind skip
     ++received;
   }
   CHECK(last == total - 1);
-  CHECK(first == receiver.lost());        // it lost exactly the messages before the oldest kept
+  CHECK(first == receiver.lost());  // it lost exactly the messages before the oldest kept
   CHECK(received + receiver.lost() == total);
   CHECK(received >= (4096 / 4 - 4096 / 16) / 24 - 1);  // a quarter of the ring, less a sixteenth
   // A receiver that starts at the oldest message gets the same suffix, and has lost nothing.
@@ -845,8 +843,9 @@ TEST_CASE("broadcast: bad input fails with a clear error, never undefined behavi
     BroadcastOptions bad_wait = sender_options(WhenFull::wait, static_cast<WaitPolicy>(9));
     CHECK_FALSE(BroadcastSender::create(unique_name("bc-opt"), 4096, bad_wait, ec).valid());
     CHECK(ec == std::errc::invalid_argument);
-    CHECK_THROWS_WITH(BroadcastReceiver::open(name, receiver_options(WaitPolicy::block, static_cast<BroadcastStart>(5))),
-                      NAMEDSHM_CONTAINS("the start is neither"));
+    CHECK_THROWS_WITH(
+        BroadcastReceiver::open(name, receiver_options(WaitPolicy::block, static_cast<BroadcastStart>(5))),
+        NAMEDSHM_CONTAINS("the start is neither"));
     CHECK_FALSE(BroadcastReceiver::open(name, receiver_options(static_cast<WaitPolicy>(9)), ec).valid());
     CHECK(ec == std::errc::invalid_argument);
     CHECK(sender.receivers() == 1);  // none of it took a slot
@@ -856,9 +855,9 @@ TEST_CASE("broadcast: bad input fails with a clear error, never undefined behavi
     CHECK(ec == std::errc::file_exists);
     CHECK_FALSE(BroadcastReceiver::open(unique_name("bc-missing"), ec).valid());
     CHECK(ec == std::errc::no_such_file_or_directory);
-    CHECK_THROWS_WITH(BroadcastReceiver::open(unique_name("bc-missing")),
-                      NAMEDSHM_CONTAINS("open broadcast receiver") &&
-                          NAMEDSHM_CONTAINS("cannot open the broadcast's region"));
+    CHECK_THROWS_WITH(
+        BroadcastReceiver::open(unique_name("bc-missing")),
+        NAMEDSHM_CONTAINS("open broadcast receiver") && NAMEDSHM_CONTAINS("cannot open the broadcast's region"));
     const std::string long_name(250, 'n');
     CHECK_FALSE(BroadcastSender::create(long_name, 4096, ec).valid());
     CHECK(ec == std::errc::filename_too_long);

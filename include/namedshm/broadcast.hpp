@@ -25,11 +25,11 @@
 #include <system_error>  // std::error_code, std::system_error, std::errc
 #include <vector>        // std::vector, per-slot state and a receiver's copy
 
-#include "channel.hpp"                    // WaitPolicy, ChannelState: one vocabulary for all streams
-#include "detail/broadcast_core.hpp"      // detail::broadcast::Core, the machinery of both ends
-#include "detail/fences.hpp"              // seqlock_fences, the word orders of an overwrite-mode copy
-#include "detail/timeout.hpp"             // timeout_ns, steady_deadline
-#include "namedshm.hpp"                   // Name, Span, SecurityOptions, detail::check_argument
+#include "channel.hpp"                // WaitPolicy, ChannelState: one vocabulary for all streams
+#include "detail/broadcast_core.hpp"  // detail::broadcast::Core, the machinery of both ends
+#include "detail/fences.hpp"          // seqlock_fences, the word orders of an overwrite-mode copy
+#include "detail/timeout.hpp"         // timeout_ns, steady_deadline
+#include "namedshm.hpp"               // Name, Span, SecurityOptions, detail::check_argument
 
 namespace namedshm {
 
@@ -113,9 +113,7 @@ template <class Endpoint>
 class Accessors {
  public:
   /// The policy the broadcast was made with. Does not throw.
-  [[nodiscard]] WhenFull when_full() const noexcept {
-    return self().overwrite_ ? WhenFull::overwrite : WhenFull::wait;
-  }
+  [[nodiscard]] WhenFull when_full() const noexcept { return self().overwrite_ ? WhenFull::overwrite : WhenFull::wait; }
   /// The largest message: capacity() / 2 - 24; 0 for an empty endpoint. Does not throw.
   [[nodiscard]] std::size_t max_message_size() const noexcept {
     const Core& core = self().core_;
@@ -320,12 +318,12 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender> {
 
   /// `open` until the sender is closed (or empty): `closed`. A sender has no peer whose death
   /// ends it. Does not throw.
-  [[nodiscard]] ChannelState state() const noexcept { return core_.valid() ? ChannelState::open : ChannelState::closed; }
+  [[nodiscard]] ChannelState state() const noexcept {
+    return core_.valid() ? ChannelState::open : ChannelState::closed;
+  }
 
   /// The receiver slots: BroadcastOptions::max_receivers; 0 for an empty sender. Does not throw.
-  [[nodiscard]] std::size_t max_receivers() const noexcept {
-    return core_.valid() ? core_.table().count() - 1 : 0;
-  }
+  [[nodiscard]] std::size_t max_receivers() const noexcept { return core_.valid() ? core_.table().count() - 1 : 0; }
   // when_full(), max_message_size(), capacity(), valid(), name(), close(): see Accessors.
 
  private:
@@ -382,7 +380,8 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender> {
     const auto& table = core_.table();
     watched_count_ = 0;
     for (unsigned index = 1; index < table.count(); ++index) {
-      if (table[index].state.load(std::memory_order_seq_cst) == detail::slot_attached) watched_[watched_count_++] = index;
+      if (table[index].state.load(std::memory_order_seq_cst) == detail::slot_attached)
+        watched_[watched_count_++] = index;
     }
     known_roster_ = roster;
   }
@@ -402,8 +401,8 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender> {
   /// Remembers where a record starts, at most one in every sixteenth of the ring: the record
   /// boundaries that a scan may promise as `oldest` without walking the ring.
   void note_start(std::uint64_t position) noexcept {
-    if (starts_used_ != 0 && position - starts_[(starts_first_ + starts_used_ - 1) % start_marks] <
-                                 core_.capacity() / 16) {
+    if (starts_used_ != 0 &&
+        position - starts_[(starts_first_ + starts_used_ - 1) % start_marks] < core_.capacity() / 16) {
       return;
     }
     if (starts_used_ == start_marks) {  // cannot happen: a scan drops what lies a ring back
@@ -586,15 +585,15 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender> {
   std::vector<unsigned> watched_;         ///< the slots attached at the last new `roster` value
   std::size_t watched_count_ = 0;
   std::uint32_t known_roster_ = ~std::uint32_t{0};  ///< the `roster` value watched_ belongs to
-  static constexpr std::size_t start_marks = 32;     ///< a ring holds at most 17 of them
-  std::uint64_t starts_[start_marks] = {};           ///< record starts, oldest first (note_start)
+  static constexpr std::size_t start_marks = 32;    ///< a ring holds at most 17 of them
+  std::uint64_t starts_[start_marks] = {};          ///< record starts, oldest first (note_start)
   std::size_t starts_first_ = 0;
   std::size_t starts_used_ = 0;
-  std::uint64_t tail_ = 0;                ///< stream position of the next record
-  std::uint64_t limit_ = 0;               ///< the sender may write below this without a scan
-  std::uint64_t next_scan_ = 0;           ///< where the sender scans after a record, unasked
-  std::uint64_t oldest_ = 0;              ///< the first record not yet given up
-  std::uint64_t sequence_ = 0;            ///< the number of the next message
+  std::uint64_t tail_ = 0;       ///< stream position of the next record
+  std::uint64_t limit_ = 0;      ///< the sender may write below this without a scan
+  std::uint64_t next_scan_ = 0;  ///< where the sender scans after a record, unasked
+  std::uint64_t oldest_ = 0;     ///< the first record not yet given up
+  std::uint64_t sequence_ = 0;   ///< the number of the next message
   std::uint64_t prepared_ = no_reservation;
   bool overwrite_ = false;
 };
@@ -678,14 +677,13 @@ class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver>
    * `std::errc::invalid_argument` for an empty receiver, or an OS error of the wait.
    */
   [[nodiscard]] std::optional<Message> receive() {
-    return detail::or_throw({"receive on broadcast", name()}, [&](detail::Status& status) {
-      return receive_until((Clock::time_point::max)(), status);
-    });
+    return detail::or_throw({"receive on broadcast", name()},
+                            [&](detail::Status& status) { return receive_until((Clock::time_point::max)(), status); });
   }
   /// As above; reports failure through `ec` (and returns std::nullopt). Does not throw.
   [[nodiscard]] std::optional<Message> receive(std::error_code& ec) noexcept {
-    return detail::or_report(
-        ec, [&](detail::Status& status) { return receive_until((Clock::time_point::max)(), status); });
+    return detail::or_report(ec,
+                             [&](detail::Status& status) { return receive_until((Clock::time_point::max)(), status); });
   }
 
   /// As receive(), but waits at most `timeout`: std::nullopt with state() still `open` means

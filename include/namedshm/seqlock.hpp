@@ -21,7 +21,7 @@
 
 #include "detail/fences.hpp"  // seqlock_fences, seqlock_word_store, seqlock_word_load
 #include "detail/spin.hpp"    // cpu_relax
-#include "shareable.hpp"    // enable_sharing
+#include "shareable.hpp"      // enable_sharing
 
 namespace namedshm {
 

@@ -671,24 +671,20 @@ std::vector<Operation> broadcast_operations() {
                    f.helper.join();
                    CHECK(f.helper_result == f.result);
                  }});
-  all.push_back({"send_for while a live receiver holds the ring, until the timeout",
-                 "send_for on broadcast",
-                 [](Fixture& f) {
-                   f.broadcaster = BroadcastSender::create(f.name, broadcast_size, small_broadcast());
-                   f.listener = BroadcastReceiver::open(f.name);
-                   while (f.broadcaster.try_send(text, sizeof text)) {
-                   }
-                 },
-                 [](Fixture& f, std::error_code& ec) {
-                   f.result = f.broadcaster.send_for(text, sizeof text, std::chrono::milliseconds(2), ec) ? 0 : 1;
-                 },
-                 [](Fixture& f) {
-                   f.result = f.broadcaster.send_for(text, sizeof text, std::chrono::milliseconds(2)) ? 0 : 1;
-                 },
-                 [](Fixture& f) { return f.result == 1 && f.broadcaster.receivers() == 1; },
-                 probe_quiet});
-  all.push_back({"receive from a broadcast with a timeout, the sender alive",
-                 "receive_for on broadcast",
+  all.push_back(
+      {"send_for while a live receiver holds the ring, until the timeout", "send_for on broadcast",
+       [](Fixture& f) {
+         f.broadcaster = BroadcastSender::create(f.name, broadcast_size, small_broadcast());
+         f.listener = BroadcastReceiver::open(f.name);
+         while (f.broadcaster.try_send(text, sizeof text)) {
+         }
+       },
+       [](Fixture& f, std::error_code& ec) {
+         f.result = f.broadcaster.send_for(text, sizeof text, std::chrono::milliseconds(2), ec) ? 0 : 1;
+       },
+       [](Fixture& f) { f.result = f.broadcaster.send_for(text, sizeof text, std::chrono::milliseconds(2)) ? 0 : 1; },
+       [](Fixture& f) { return f.result == 1 && f.broadcaster.receivers() == 1; }, probe_quiet});
+  all.push_back({"receive from a broadcast with a timeout, the sender alive", "receive_for on broadcast",
                  [](Fixture& f) {
                    f.broadcaster = BroadcastSender::create(f.name, broadcast_size, small_broadcast());
                    f.listener = BroadcastReceiver::open(f.name, blocking_listener());
@@ -713,17 +709,16 @@ std::vector<Operation> broadcast_operations() {
                  [](Fixture& f) { return !f.broadcaster.valid() && !namedshm_test::name_exists(f.name); }, close_quiet,
                  [](Fixture&) {}, true});
 #if !defined(_WIN32)
-  all.push_back({"remove_if_stale a crashed broadcast's name",
-                 "remove_if_stale broadcast",
-                 [](Fixture& f) { make_stale(f.name); },
-                 [](Fixture& f, std::error_code& ec) {
-                   f.result = BroadcastSender::remove_if_stale(f.name, ec) ? 1 : 0;
-                 },
-                 [](Fixture& f) { f.result = BroadcastSender::remove_if_stale(f.name) ? 1 : 0; },
-                 [](Fixture& f) { return f.result == 1 && names_starting_with(f.name).empty(); },
-                 {{"stat", 0}, {"close", 0}},
-                 [](Fixture&) {},
-                 true});
+  all.push_back(
+      {"remove_if_stale a crashed broadcast's name",
+       "remove_if_stale broadcast",
+       [](Fixture& f) { make_stale(f.name); },
+       [](Fixture& f, std::error_code& ec) { f.result = BroadcastSender::remove_if_stale(f.name, ec) ? 1 : 0; },
+       [](Fixture& f) { f.result = BroadcastSender::remove_if_stale(f.name) ? 1 : 0; },
+       [](Fixture& f) { return f.result == 1 && names_starting_with(f.name).empty(); },
+       {{"stat", 0}, {"close", 0}},
+       [](Fixture&) {},
+       true});
 #endif
   return all;
 }
@@ -850,6 +845,4 @@ TEST_CASE("faults: every system call of every channel operation", "[faults]") { 
 
 TEST_CASE("faults: every system call of every mutex operation", "[faults]") { sweep_all(mutex_operations()); }
 
-TEST_CASE("faults: every system call of every broadcast operation", "[faults]") {
-  sweep_all(broadcast_operations());
-}
+TEST_CASE("faults: every system call of every broadcast operation", "[faults]") { sweep_all(broadcast_operations()); }

@@ -80,8 +80,8 @@ class Core {
   /// Creates the broadcast (region, doorbells, header, `magic` last) and takes slot 0.
   /// `name` (as the caller wrote it) and `parts` passed check_name. Empty with `status` set on
   /// failure. Does not throw.
-  static Core create(std::string_view name, const NameParts& parts, std::size_t requested,
-                     const CreateOptions& options, Status& status) noexcept {
+  static Core create(std::string_view name, const NameParts& parts, std::size_t requested, const CreateOptions& options,
+                     Status& status) noexcept {
     if (!check_length(parts, status)) return {};
     const std::uint64_t capacity = ring::round_capacity(requested);
     if (!check_options(requested, capacity, options, status)) return {};
@@ -131,7 +131,8 @@ class Core {
     if (!core.check_header(status)) return {};
     core.bind_table();
     const Header& header = core.header();
-    const std::uint64_t provisional = (start == Start::oldest ? header.oldest : header.tail).load(std::memory_order_seq_cst);
+    const std::uint64_t provisional =
+        (start == Start::oldest ? header.oldest : header.tail).load(std::memory_order_seq_cst);
     const unsigned index = core.table_.take_member(
         core.liveness_, core.handle(), provisional,
         "every receiver slot is held by a live receiver (BroadcastOptions::max_receivers)", status);
@@ -198,7 +199,6 @@ class Core {
  private:
   static constexpr unsigned no_slot = ~0U;
 
-
   void detach() noexcept {
     if (index_ == no_slot) return;
     const unsigned index = std::exchange(index_, no_slot);
@@ -254,8 +254,9 @@ class Core {
     wait_for_creator([&] { return (found = header.magic.load(std::memory_order_acquire)) != 0; });
     if (found != magic) {
       status.set(std::errc::invalid_argument,
-                 found == 0 ? "the region is not a broadcast (it has no broadcast header, or its creator died making it)"
-                            : "the region is not a broadcast (its first bytes are not a broadcast header)");
+                 found == 0
+                     ? "the region is not a broadcast (it has no broadcast header, or its creator died making it)"
+                     : "the region is not a broadcast (its first bytes are not a broadcast header)");
       return false;
     }
     if (header.version != layout_version) {

@@ -11,12 +11,12 @@
 #include <cstdint>      // std::uint32_t
 #include <string_view>  // std::string_view
 
-#include "error.hpp"         // Status
-#include "event_posix.hpp"   // os::futex_wait, os::time_left
-#include "request.hpp"       // SecurityRequest
-#include "slot_table.hpp"    // Slot
-#include "system.hpp"        // NAMEDSHM_SYSTEM
-#include "event_request.hpp" // WaitClock
+#include "error.hpp"          // Status
+#include "event_posix.hpp"    // os::futex_wait, os::time_left
+#include "event_request.hpp"  // WaitClock
+#include "request.hpp"        // SecurityRequest
+#include "slot_table.hpp"     // Slot
+#include "system.hpp"         // NAMEDSHM_SYSTEM
 
 namespace namedshm::detail {
 

@@ -84,8 +84,9 @@ class Doorbells {
     request.disposition = disposition;
     request.security = security;
     os::EventObject event = os::event_acquire(request, status);
-    if (status) status.detail = disposition == Disposition::create ? "cannot create a slot's event \"<name>.<slot>\""
-                                                                  : "cannot open a slot's event \"<name>.<slot>\"";
+    if (status)
+      status.detail = disposition == Disposition::create ? "cannot create a slot's event \"<name>.<slot>\""
+                                                         : "cannot open a slot's event \"<name>.<slot>\"";
     return event;
   }
 
