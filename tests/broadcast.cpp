@@ -22,6 +22,10 @@
 #include <utility>       // std::move
 #include <vector>        // std::vector, buffers and children
 
+#if __has_include(<valgrind/valgrind.h>)
+#  include <valgrind/valgrind.h>  // RUNNING_ON_VALGRIND
+#endif
+
 #include "support/catch.hpp"
 #include "support/process.hpp"
 #include "support/sanitizers.hpp"
@@ -49,6 +53,17 @@ using namedshm_test::wait_until;
 namespace {
 
 namespace layout = namedshm::detail::broadcast;
+
+/// `count` messages, or a tenth of them under valgrind: it runs this process's threads one at a
+/// time under memcheck, and the streams below took minutes there (scripts/test.sh runs the whole
+/// suite under it). The same sizes, laps and wake-ups, only fewer of them.
+std::uint64_t scaled(std::uint64_t count) {
+#if defined(RUNNING_ON_VALGRIND)
+  return RUNNING_ON_VALGRIND != 0 ? count / 10 : count;
+#else
+  return count;
+#endif
+}
 
 BroadcastOptions sender_options(WhenFull full, WaitPolicy policy = WaitPolicy::spin_then_block,
                                 std::size_t max_receivers = 16) {
@@ -432,7 +447,7 @@ TEST_CASE("broadcast: a stream to two receiver threads, in each wait policy", "[
     CAPTURE(policy_name(policy));
     const auto name = unique_name("bc-threads");
     auto sender = BroadcastSender::create(name, 16384, sender_options(WhenFull::wait, policy));
-    constexpr std::uint64_t count = 20000;
+    const std::uint64_t count = scaled(20000);
     int results[2] = {-1, -1};
     std::vector<std::thread> threads;
     std::vector<BroadcastReceiver> receivers;
@@ -460,7 +475,7 @@ TEST_CASE("broadcast: 100,000 messages of random sizes to 1, 2 and 4 receiver pr
   // Under Wine each sleep and wake-up of the five processes is a wineserver round trip: 100,000
   // messages took 65 s there (19 s natively) against the 120 s a test may take, and CI runs two
   // tests at once. 40,000 keeps the same sizes, laps and wake-ups with room to spare.
-  const std::uint64_t count = namedshm_test::running_under_wine() ? 40000 : 100000;
+  const std::uint64_t count = scaled(namedshm_test::running_under_wine() ? 40000 : 100000);
   for (const std::size_t receivers : {std::size_t{1}, std::size_t{2}, std::size_t{4}}) {
     CAPTURE(receivers);
     const auto name = unique_name("bc-stream");
@@ -487,7 +502,7 @@ TEST_CASE("broadcast: overwrite mode, a receiver thread that falls behind: lost(
   auto sender = BroadcastSender::create(name, 8192, sender_options(WhenFull::overwrite));
   auto receiver = BroadcastReceiver::open(name);
   CHECK(receiver.when_full() == WhenFull::overwrite);
-  constexpr std::uint64_t total = 60000;
+  const std::uint64_t total = scaled(60000);
   std::atomic<std::uint64_t> published{0};
   SlowResult result;
   std::thread reader([&] { result = receive_slowly(receiver, total, [&] { return published.load(); }); });
@@ -506,7 +521,7 @@ TEST_CASE("broadcast: overwrite mode, a receiver process that falls behind: lost
   const auto progress_name = unique_name("bc-overwrite-progress");
   auto progress = SharedRegion::create(progress_name, 4096);
   auto& published = progress.object<std::atomic<std::uint64_t>>(0);
-  constexpr std::uint64_t total = 100000;
+  const std::uint64_t total = scaled(100000);
   progress.object<std::atomic<std::uint64_t>>(8).store(total);
   auto sender = BroadcastSender::create(name, 8192, sender_options(WhenFull::overwrite));
   ChildProcess child("broadcast_receive_slowly", {name, progress_name});
@@ -581,8 +596,8 @@ TEST_CASE("broadcast: receivers attaching while the sender streams get the strea
       const auto name = unique_name("bc-attach-live");
       auto sender = BroadcastSender::create(name, 8192, sender_options(full));
       auto steady = BroadcastReceiver::open(name);  // in wait mode, it paces the sender
-      constexpr std::uint64_t total = 30000;
-      constexpr std::uint64_t half = total / 2;
+      const std::uint64_t total = scaled(30000);
+      const std::uint64_t half = total / 2;
       std::atomic<std::uint64_t> sent{0};
       std::atomic<bool> sent_all{true};
       std::thread pacer([&] {
@@ -640,7 +655,7 @@ TEST_CASE("broadcast: a receiver killed mid-stream: the sender goes on, the othe
           "[broadcast][process]") {
   for (const WaitPolicy policy : {WaitPolicy::block, WaitPolicy::spin_then_block, WaitPolicy::spin}) {
     CAPTURE(policy_name(policy));
-    constexpr std::uint64_t count = 20000;
+    const std::uint64_t count = scaled(20000);
     const auto name = unique_name("bc-kill-receiver");
     auto sender = BroadcastSender::create(name, 8192, sender_options(WhenFull::wait, policy));
     ChildProcess first("broadcast_receive_script", {name, "block", std::to_string(count), "31"});
