@@ -54,12 +54,12 @@ namespace {
 
 namespace layout = namedshm::detail::broadcast;
 
-/// `count` messages, or a tenth of them under valgrind: it runs this process's threads one at a
+/// `count` messages, or a 25th of them under valgrind: it runs this process's threads one at a
 /// time under memcheck, and the streams below took minutes there (scripts/test.sh runs the whole
 /// suite under it). The same sizes, laps and wake-ups, only fewer of them.
 std::uint64_t scaled(std::uint64_t count) {
 #if defined(RUNNING_ON_VALGRIND)
-  return RUNNING_ON_VALGRIND != 0 ? count / 10 : count;
+  return RUNNING_ON_VALGRIND != 0 ? count / 25 : count;
 #else
   return count;
 #endif
