@@ -41,22 +41,15 @@
 #include "ipc_baselines.hpp"  // the raw code, messages, sum_words
 #include "ipc_latency.hpp"    // Recorder, ticks
 #include "ipc_process.hpp"    // Session, the partner's entry
+#include "ipc_streams.hpp"    // warm_up, ring_bytes, policy names, serve_echo
 
 namespace {
 
 using bench::ipc::PartnerContext;
 using bench::ipc::Session;
 
-/// Runs `step` for at least 20 ms and 10 times, untimed, so that both processes are past their
-/// first page faults and cache misses when the timed loop starts. False if a step failed.
-template <class Step>
-bool warm_up(Step& step) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
-  for (int done = 0; done < 10 || std::chrono::steady_clock::now() < until; ++done) {
-    if (!step()) return false;
-  }
-  return true;
-}
+using bench::ipc::ring_bytes;
+using bench::ipc::warm_up;
 
 /// The timed loop of a ping-pong: one `round_trip()` per iteration, each one's time recorded.
 template <class RoundTrip>
@@ -320,15 +313,6 @@ void stream_bytes(benchmark::State& state) {
 // ---------------------------------------------------------------------------------------------
 // The raw ring: the same bytes through fixed slots, the same ring size as the channel's.
 
-/// The ring's bytes for messages of `size`: the power of two that holds four of them (with a
-/// record header each), and no less than 64 KiB. The channel rounds its capacity up to a power
-/// of two, so both rings get the same bytes: 64 KiB for 64 B, 512 KiB for 64 KiB, 8 MiB for 1 MiB.
-std::size_t ring_bytes(std::size_t size) {
-  std::size_t bytes = 64 * bench::kib;
-  while (bytes < 4 * (size + 64)) bytes *= 2;
-  return bytes;
-}
-
 std::size_t ring_slots(std::size_t size) { return ring_bytes(size) / size; }
 
 int partner_raw_ring_producer(const PartnerContext& context) {
@@ -529,23 +513,8 @@ void roundtrip_block_event(benchmark::State& state) {
 #if defined(NAMEDSHM_BENCH_HAVE_CHANNEL)
 constexpr std::size_t round_trip_capacity = 4096;
 
-namedshm::WaitPolicy policy_of(const std::string& text) {
-  if (text == "spin") return namedshm::WaitPolicy::spin;
-  if (text == "block") return namedshm::WaitPolicy::block;
-  return namedshm::WaitPolicy::spin_then_block;
-}
-
-const char* name_of(namedshm::WaitPolicy policy) {
-  switch (policy) {
-    case namedshm::WaitPolicy::spin:
-      return "spin";
-    case namedshm::WaitPolicy::block:
-      return "block";
-    case namedshm::WaitPolicy::spin_then_block:
-      break;
-  }
-  return "spin_then_block";
-}
+using bench::ipc::name_of;
+using bench::ipc::policy_of;
 
 int partner_channel_echo(const PartnerContext& context) {
   namedshm::ChannelOptions options;
@@ -555,11 +524,7 @@ int partner_channel_echo(const PartnerContext& context) {
   if (ec) return context.fail("open down: " + ec.message());
   auto up = namedshm::ChannelSender::open(context.name + "-up", options, ec);
   if (ec) return context.fail("open up: " + ec.message());
-  context.control.set_ready();
-  while (const auto message = down.receive()) {
-    if (!up.send(message->data(), message->size())) return context.fail("send: the parent is gone");
-  }
-  return down.state() == namedshm::ChannelState::closed ? 0 : context.fail("the parent died");
+  return bench::ipc::serve_echo(context, down, up);
 }
 
 void roundtrip_channel(benchmark::State& state, namedshm::WaitPolicy policy) {

@@ -4,7 +4,9 @@
     report.py native  --work DIR --results bench/results --readme bench/README.md ...
     report.py windows --work DIR --results bench/results --readme bench/README.md ...
 
-Reads DIR/lifecycle.json, DIR/typed.json and DIR/ipc.json (Google Benchmark, one row per
+    report.py native|windows --suite broadcast --work DIR ...   (RESULTS/broadcast-PLATFORM.*)
+
+Reads DIR/lifecycle.json, DIR/typed.json, DIR/ipc.json, DIR/mutex.json (Google Benchmark, one row per
 repetition) and, natively, DIR/callgrind.FUNCTION.out. Writes RESULTS/PLATFORM.json (every repetition, the
 machine and every comparison), RESULTS/PLATFORM.md (the tables) and, natively,
 RESULTS/scaling.dat for the plot; then puts the tables into the README between its markers.
@@ -557,6 +559,100 @@ def mutex_section(args, platform_name, number):
     return md, {"comparisons": rep.comparisons + handoffs, "handoffs": handoff_json, "runs": runs}
 
 
+def broadcast_section(args, platform_name):
+    """The tables of namedshm_bench_broadcast (WORK/broadcast.json): (markdown lines, JSON)."""
+    title = "Native (Linux, POSIX backend)" if platform_name == "native" else "Windows (MinGW-w64 build under Wine)"
+    heading = f"Broadcast, {title}: one sender, 1 to 4 receiver processes"
+    path = os.path.join(args.work, "broadcast.json")
+    if not os.path.exists(path):
+        return [f"### {heading}", "", "Not run (no broadcast.json).", ""], None
+    context, runs = load_ipc_runs(path)
+    m = machine(args, context)
+    comparisons = []
+    md = [f"### {heading}", "",
+          f"Run {m['date']} with `{m['command']}` ({m['repetitions']} repetitions of at least {args.ipc_min_time} s, "
+          f"randomly interleaved). Machine: {m['cpus']} × {m['cpu_model']}, load average {' '.join(m['load_before'])} "
+          f"before and {' '.join(m['load_after'])} after (the 2 cores are shared with other work: expect noise). "
+          f"{m['compiler']}." + (f" Commit {m['commit']}." if m.get("commit") else ""), "",
+          "`bench/broadcast.cpp` (issue 20). Placement: " + context.get("ipc_placement", "unknown") +
+          "; every receiver process runs on the partner's CPU, so with 2 or 4 receivers they share one core "
+          "(and sleep at once when they wait, `block`, where one receiver spins, then sleeps). "
+          "Streams: the parent sends messages of one size (`send()`, WhenFull::wait, spin_then_block) "
+          "to N receiver processes, through one broadcast (one copy per message) or through N SPSC channels "
+          "(one copy into each); each receiver checks the first and last 64-bit word of every message (its "
+          "number), so that the sender's work is what is measured. GB/s = the sender's 10^9 bytes per second, "
+          "each message counted once whatever N. Rings as in the IPC suite (64 KiB for 64 B, 512 KiB for "
+          "64 KiB). Round trips: 8 bytes down and back over two broadcasts (one receiver each) or two channels, "
+          "both sides spinning or both blocking; percentiles as in the IPC suite. The issue's targets: 1 "
+          "receiver at 0.9x the channel or better (a time ratio of at most 1.11, a rate ratio of at least "
+          "0.90), and 2 receivers at 64 KiB at 1.7x two channels or better.", ""]
+    md += ["| round trip | p50 µs | p99 µs | p99.9 µs | mean µs |", "| --- | --- | --- | --- | --- |"]
+    for policy in ("spin", "block"):
+        for kind in ("broadcast", "channel"):
+            name = f"roundtrip/{policy}/{kind}"
+            med = {key: median_of(runs, name, key) for key in ("p50", "p99", "p999", "mean")}
+            error = runs.get(name, {}).get("error")
+            shown = f"{policy}: {kind}" + (f" (error: {error})" if error else "") + ("" if name in runs else " (not run)")
+            md.append(f"| {shown} | {fmt_ns(med['p50'])} | {fmt_ns(med['p99'])} | {fmt_ns(med['p999'])} | "
+                      f"{fmt_ns(med['mean'])} |")
+    md += ["", "| comparison (round trip) | ratio A ÷ B, p50 | p99 | target (p50 and p99) | met (p50, p99) |",
+           "| --- | --- | --- | --- | --- |"]
+    for policy in ("spin", "block"):
+        a, b = f"roundtrip/{policy}/broadcast", f"roundtrip/{policy}/channel"
+        target = ("max", 1 / 0.9)
+        entry = {"label": f"{policy}: broadcast ÷ channel", "a": a, "b": b, "target": target,
+                 "ratio": {key: ratio(runs, a, b, key) for key in ("p50", "p99")}}
+        entry["met"] = {key: verdict(entry["ratio"][key], target).strip("*") or None for key in ("p50", "p99")}
+        comparisons.append(entry)
+        md.append(f"| {entry['label']} | {fmt_ratio(entry['ratio']['p50'])} | {fmt_ratio(entry['ratio']['p99'])} | "
+                  f"{fmt_target(target)} | {verdict(entry['ratio']['p50'], target)}, "
+                  f"{verdict(entry['ratio']['p99'], target)} |")
+    sizes = (64, 64 * KIB)
+    md += ["", "Throughput (the sender's, real time), and the sender's own CPU time per message (its copies, its "
+               "wake-ups of sleeping receivers and its waits for room, which spin at first):", "",
+           "| receivers | message | broadcast GB/s | channels GB/s | ratio broadcast ÷ channels | "
+           "highest ÷ highest | target | met | sender CPU µs per message, broadcast / channels |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    bandwidth = {}
+    for receivers in (1, 2, 4):
+        for size in sizes:
+            a, b = f"stream/{receivers}/broadcast/{size}", f"stream/{receivers}/channels/{size}"
+            target = ("min", 0.9) if receivers == 1 else ("min", 1.7) if receivers == 2 and size == 64 * KIB else None
+            r = rate_ratio(runs, a, "bps", b, "bps")
+            entry = {"label": f"{receivers} receivers, {size_label(size)}: broadcast ÷ channels", "a": a, "b": b,
+                     "target": target, "ratio": {"bps": r}, "met": verdict(r, target).strip("*") or None}
+            errors = [f"{side}: {runs[side]['error']}" for side in (a, b) if "error" in runs.get(side, {})]
+            if errors:
+                entry["error"] = "; ".join(errors)
+            comparisons.append(entry)
+            bandwidth[f"{receivers}/{size_label(size)}"] = {"broadcast": median_of(runs, a, "bps"),
+                                                             "channels": median_of(runs, b, "bps")}
+            shown = size_label(size) + (f" ({entry['error']})" if errors else "")
+            cpu = f"{fmt_ns(median_of(runs, a, 'cpu'))} / {fmt_ns(median_of(runs, b, 'cpu'))}"
+            md.append(f"| {receivers} | {shown} | {fmt_gbs(median_of(runs, a, 'bps'))} | "
+                      f"{fmt_gbs(median_of(runs, b, 'bps'))} | {fmt_ratio(r)} | "
+                      f"{'n/a' if r is None else format(r['fastest'], '.2f')} | {fmt_target(target)} | "
+                      f"{verdict(r, target)} | {cpu} |")
+    md.append("")
+    return md, {"machine": m, "comparisons": comparisons, "throughput_bytes_per_second": bandwidth, "runs": runs}
+
+
+def broadcast_only(args):
+    """--suite broadcast: the broadcast suite's own results (RESULTS/broadcast-PLATFORM.*)."""
+    md, result = broadcast_section(args, args.platform)
+    markdown = "\n".join(md)
+    name = f"broadcast-{args.platform}"
+    os.makedirs(args.results, exist_ok=True)
+    with open(os.path.join(args.results, f"{name}.json"), "w", encoding="utf-8") as handle:
+        json.dump(result, handle, indent=1)
+        handle.write("\n")
+    with open(os.path.join(args.results, f"{name}.md"), "w", encoding="utf-8") as handle:
+        handle.write(markdown + "\n")
+    if args.readme:
+        update_readme(args.readme, name, markdown)
+    print(markdown)
+
+
 def native(args):
     context, runs = load_runs(os.path.join(args.work, "lifecycle.json"))
     _, typed_runs = load_runs(os.path.join(args.work, "typed.json"))
@@ -797,7 +893,11 @@ def main():
     parser.add_argument("--server-cycles", type=int, default=100)
     parser.add_argument("--commit", default="", help="the commit measured (git describe --always --dirty)")
     parser.add_argument("--previous", help="an earlier results JSON, whose lifecycle ratios are shown beside")
+    parser.add_argument("--suite", choices=["broadcast"], help="report this suite alone, into its own files")
     args = parser.parse_args()
+    if args.suite == "broadcast":
+        broadcast_only(args)
+        return
 
     result, markdown = native(args) if args.platform == "native" else windows(args)
     os.makedirs(args.results, exist_ok=True)

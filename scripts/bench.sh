@@ -11,7 +11,13 @@
 # Both also run the IPC suite (bench/ipc.cpp): Event and channel between two processes vs raw
 # atomics, futex or Win32 events, pipes and sockets (named pipes under Wine), and memcpy; and
 # the mutex suite (bench/mutex.cpp): Mutex vs raw robust pthread mutexes and Boost.Interprocess
-# (natively) or raw kernel mutexes (under Wine), uncontended and handed between two processes.
+# (natively) or raw kernel mutexes (under Wine), uncontended and handed between two processes;
+# and the broadcast suite (bench/broadcast.cpp): a broadcast to 1, 2 and 4 receiver processes
+# vs the same stream through as many SPSC channels, and round trips vs the channel.
+#   scripts/bench.sh [--windows] --only broadcast   that suite alone (bench/results/broadcast-*)
+# The broadcast suite's results have files and README tables of their own
+# (bench/results/broadcast-native.*, broadcast-windows.*), so that it can be run alone without
+# replacing the other suites' published results.
 # NAMEDSHM_BENCH_REPETITIONS and NAMEDSHM_BENCH_MIN_TIME (seconds) override the defaults;
 # NAMEDSHM_BENCH_IPC_MIN_TIME the IPC and mutex suites' alone (0.2 s); NAMEDSHM_BENCH_PIN=0 turns off its pinning.
 set -euo pipefail
@@ -19,11 +25,15 @@ source "$(dirname "$0")/lib.sh"
 cd "$NAMEDSHM_ROOT"
 
 windows=0
-case "${1:-}" in
-  "") ;;
-  --windows) windows=1 ;;
-  *) echo "usage: scripts/bench.sh [--windows]" >&2; exit 2 ;;
-esac
+only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --windows) windows=1 ;;
+    --only) [ "${2:-}" = broadcast ] || { echo "scripts/bench.sh: --only takes: broadcast" >&2; exit 2; }; only=$2; shift ;;
+    *) echo "usage: scripts/bench.sh [--windows] [--only broadcast]" >&2; exit 2 ;;
+  esac
+  shift
+done
 
 started=$SECONDS
 read -r -a load_before < <(cut -d' ' -f1-3 /proc/loadavg)
@@ -51,6 +61,14 @@ run_suite() {
 # leftovers: names of ours still in /dev/shm (every benchmark name starts with namedshm-bench-).
 leftovers() { find /dev/shm -maxdepth 1 -name 'namedshm-bench-*' -printf '%f\n' 2>/dev/null || true; }
 
+# broadcast_report PLATFORM COMMAND: the broadcast suite's own results and README tables.
+broadcast_report() {
+  python3 bench/report.py "$1" --suite broadcast --work "$work" --results "$results" --readme bench/README.md \
+    --commit "$commit" --command "$2" --compiler "$compiler" --repetitions "$repetitions" \
+    --ipc-min-time "$ipc_min_time" --load-before "${load_before[@]}" >"$work/broadcast-report.md"
+  echo "wrote $results/broadcast-$1.json, $results/broadcast-$1.md and bench/README.md"
+}
+
 if [ "$windows" = 0 ]; then
   install_missing cmake ninja-build g++ libbenchmark-dev libboost-dev gnuplot-nox valgrind python3 strace
   repetitions=${NAMEDSHM_BENCH_REPETITIONS:-15}
@@ -62,8 +80,21 @@ if [ "$windows" = 0 ]; then
   log "configure and build (preset release, $build)"
   cmake --preset release -DNAMEDSHM_BUILD_BENCHMARKS=ON >build/bench-release.configure.log 2>&1 ||
     { cat build/bench-release.configure.log; exit 1; }
+  compiler="$(c++ --version | head -1) -O3 (CMake Release)"
+  if [ "$only" = broadcast ]; then
+    cmake --build "$build" -j2 --target namedshm_bench_broadcast
+    rm -rf "$work" && mkdir -p "$work"
+    before=$(leftovers)
+    run_suite "$build/bench/namedshm_bench_broadcast" broadcast "$ipc_min_time"
+    log "report"
+    broadcast_report native "scripts/bench.sh --only broadcast"
+    after=$(leftovers)
+    [ "$after" = "$before" ] || { echo "bench.sh: shared-memory objects left behind in /dev/shm" >&2; exit 1; }
+    log "done in $((SECONDS - started)) s"
+    exit 0
+  fi
   cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_bench_ipc \
-    namedshm_bench_mutex namedshm_typed_access_callgrind
+    namedshm_bench_mutex namedshm_bench_broadcast namedshm_typed_access_callgrind
   rm -rf "$work" && mkdir -p "$work"
   before=$(leftovers)
 
@@ -71,6 +102,7 @@ if [ "$windows" = 0 ]; then
   run_suite "$build/bench/namedshm_bench_typed" typed "$typed_min_time"
   run_suite "$build/bench/namedshm_bench_ipc" ipc "$ipc_min_time"
   run_suite "$build/bench/namedshm_bench_mutex" mutex "$ipc_min_time"
+  run_suite "$build/bench/namedshm_bench_broadcast" broadcast "$ipc_min_time"
 
   passes=1000
   log "callgrind: instructions of the typed and the raw loops ($passes calls each)"
@@ -96,6 +128,7 @@ if [ "$windows" = 0 ]; then
     --callgrind-passes "$passes" >"$work/report.md"
   gnuplot -e "data='$results/scaling.dat'; output='$results/lifecycle.png'" bench/lifecycle.gp
   echo "wrote $results/native.json, $results/native.md, $results/lifecycle.png and bench/README.md"
+  broadcast_report native "scripts/bench.sh"
 else
   install_missing cmake ninja-build g++-mingw-w64-x86-64-posix wine wine64 python3
   repetitions=${NAMEDSHM_BENCH_REPETITIONS:-20}
@@ -109,16 +142,27 @@ else
   cmake --preset mingw-wine-release -DNAMEDSHM_BUILD_BENCHMARKS=ON \
     -DCMAKE_PREFIX_PATH="$NAMEDSHM_ROOT/build/deps/benchmark-mingw" >build/bench-mingw-wine-release.configure.log 2>&1 ||
     { cat build/bench-mingw-wine-release.configure.log; exit 1; }
-  cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_bench_ipc \
-    namedshm_bench_mutex namedshm_win32_server_calls
-  rm -rf "$work" && mkdir -p "$work"
-  before=$(leftovers)
+  compiler="$(x86_64-w64-mingw32-g++-posix --version | head -1) -O3 (CMake Release)"
   # As the toolchain's CMAKE_CROSSCOMPILING_EMULATOR runs tests: the prefix in the build folder.
   wine_run=(env WINEDEBUG=-all WINEDLLOVERRIDES=winedbg.exe=d "WINEPREFIX=$NAMEDSHM_ROOT/$build/wineprefix" wine)
+  if [ "$only" = broadcast ]; then
+    cmake --build "$build" -j2 --target namedshm_bench_broadcast
+    rm -rf "$work" && mkdir -p "$work"
+    run_suite "$build/bench/namedshm_bench_broadcast.exe" broadcast "$ipc_min_time" "${wine_run[@]}"
+    log "report"
+    broadcast_report windows "scripts/bench.sh --windows --only broadcast"
+    log "done in $((SECONDS - started)) s"
+    exit 0
+  fi
+  cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_bench_ipc \
+    namedshm_bench_mutex namedshm_bench_broadcast namedshm_win32_server_calls
+  rm -rf "$work" && mkdir -p "$work"
+  before=$(leftovers)
   run_suite "$build/bench/namedshm_bench_lifecycle.exe" lifecycle "$min_time" "${wine_run[@]}"
   run_suite "$build/bench/namedshm_bench_typed.exe" typed "$typed_min_time" "${wine_run[@]}"
   run_suite "$build/bench/namedshm_bench_ipc.exe" ipc "$ipc_min_time" "${wine_run[@]}"
   run_suite "$build/bench/namedshm_bench_mutex.exe" mutex "$ipc_min_time" "${wine_run[@]}"
+  run_suite "$build/bench/namedshm_bench_broadcast.exe" broadcast "$ipc_min_time" "${wine_run[@]}"
 
   cycles=100
   log "wineserver requests per cycle (a wineserver with -d1 traces them, $cycles cycles each)"
@@ -152,6 +196,7 @@ else
     --ipc-min-time "$ipc_min_time" --load-before "${load_before[@]}" \
     --server-cycles "$cycles" >"$work/report.md"
   echo "wrote $results/windows.json, $results/windows.md and bench/README.md"
+  broadcast_report windows "scripts/bench.sh --windows"
 fi
 
 after=$(leftovers)

@@ -7,7 +7,6 @@
 // it watches the `*_waiting` word of the channel's header (detail/channel_layout.hpp).
 #include <namedshm/channel.hpp>
 
-#include <array>         // std::array, the wait policies
 #include <atomic>        // std::atomic, the header words a test watches
 #include <chrono>        // timeouts, and how long a child waits to be killed
 #include <cstddef>       // std::byte, std::size_t
@@ -23,13 +22,8 @@
 
 #include "support/catch.hpp"
 #include "support/process.hpp"
+#include "support/stream_script.hpp"
 #include "support/wait.hpp"
-
-#if defined(_WIN32)
-#  include <windows.h>  // TerminateProcess, for a child that dies by its own hand
-#else
-#  include <csignal>  // std::raise(SIGKILL)
-#endif
 
 using namedshm::ChannelOptions;
 using namedshm::ChannelReceiver;
@@ -37,33 +31,19 @@ using namedshm::ChannelSender;
 using namedshm::ChannelState;
 using namedshm::SharedRegion;
 using namedshm::WaitPolicy;
+using namedshm_test::all_policies;
 using namedshm_test::ChildProcess;
+using namedshm_test::die;
+using namedshm_test::Pattern;
+using namedshm_test::policy_from;
+using namedshm_test::policy_name;
+using namedshm_test::Random;
 using namedshm_test::unique_name;
 using namedshm_test::wait_until;
 
 namespace {
 
 namespace layout = namedshm::detail::channel;
-
-constexpr std::array<WaitPolicy, 3> all_policies = {WaitPolicy::spin, WaitPolicy::block, WaitPolicy::spin_then_block};
-
-const char* policy_name(WaitPolicy policy) {
-  switch (policy) {
-    case WaitPolicy::spin:
-      return "spin";
-    case WaitPolicy::block:
-      return "block";
-    case WaitPolicy::spin_then_block:
-      return "spin_then_block";
-  }
-  return "?";
-}
-
-WaitPolicy policy_from(const std::string& text) {
-  if (text == "spin") return WaitPolicy::spin;
-  if (text == "block") return WaitPolicy::block;
-  return WaitPolicy::spin_then_block;
-}
 
 ChannelOptions with(WaitPolicy policy) {
   ChannelOptions options;
@@ -72,96 +52,28 @@ ChannelOptions with(WaitPolicy policy) {
 }
 
 /// The messages of a stream, the same in every process: sizes from 0 to 1500 bytes with now
-/// and then one of the largest size, and contents that depend on the index and the offset.
-class Script {
+/// and then one of the largest size, and the bytes of namedshm_test::Pattern.
+class Script : public Pattern {
  public:
-  Script(std::uint64_t seed, std::size_t max_size) : state_(seed), max_size_(max_size) {}
+  Script(std::uint64_t seed, std::size_t max_size) : random_(seed), max_size_(max_size) {}
 
   std::size_t next_size() {
-    const std::uint64_t x = next();
+    const std::uint64_t x = random_.next();
     if (x % 61 == 0) return max_size_;
     return static_cast<std::size_t>(x % 1501);
   }
-  static std::byte byte_at(std::uint64_t index, std::size_t offset) {
-    return static_cast<std::byte>((index * 131U + offset * 7U + (offset >> 8U)) & 0xFFU);
-  }
-  static void fill(std::byte* out, std::size_t size, std::uint64_t index) {
-    for (std::size_t i = 0; i < size; ++i) out[i] = byte_at(index, i);
-  }
-  static bool check(const std::byte* in, std::size_t size, std::uint64_t index) {
-    for (std::size_t i = 0; i < size; ++i) {
-      if (in[i] != byte_at(index, i)) return false;
-    }
-    return true;
-  }
 
  private:
-  std::uint64_t next() {  // splitmix64
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31U);
-  }
-  std::uint64_t state_;
+  Random random_;
   std::size_t max_size_;
 };
 
-/// FNV-1a over a stream of messages, each preceded by its size.
-class Checksum {
- public:
-  void add(const std::byte* data, std::size_t size) {
-    add_byte(static_cast<std::byte>(size & 0xFFU));
-    add_byte(static_cast<std::byte>((size >> 8U) & 0xFFU));
-    for (std::size_t i = 0; i < size; ++i) add_byte(data[i]);
-  }
-  std::uint64_t value() const { return value_; }
-
- private:
-  void add_byte(std::byte b) { value_ = (value_ ^ static_cast<std::uint64_t>(b)) * 0x100000001B3ULL; }
-  std::uint64_t value_ = 0xCBF29CE484222325ULL;
-};
-
-/// Sends `count` messages of the script, then one 8-byte message with their checksum.
-/// Returns 0, or 3 if a send failed.
 int send_script(ChannelSender& sender, std::uint64_t count, std::uint64_t seed) {
-  Script script(seed, sender.max_message_size());
-  Checksum checksum;
-  std::vector<std::byte> buffer(sender.max_message_size());
-  for (std::uint64_t i = 0; i < count; ++i) {
-    const std::size_t size = script.next_size();
-    if (i % 2 == 0) {  // alternate the copying and the zero-copy way
-      Script::fill(buffer.data(), size, i);
-      if (!sender.send(buffer.data(), size)) return 3;
-      checksum.add(buffer.data(), size);
-    } else {
-      const auto room = sender.prepare(size);
-      if (room.data() == nullptr) return 3;
-      Script::fill(room.data(), size, i);
-      checksum.add(room.data(), size);
-      sender.commit(size);
-    }
-  }
-  const std::uint64_t sum = checksum.value();
-  return sender.send(&sum, sizeof sum) ? 0 : 3;
+  return namedshm_test::send_script<Script>(sender, count, seed);
 }
 
-/// Receives what send_script sent and checks every message and the checksum. Returns 0, or
-/// 5 (a message is missing), 6 (a message is wrong), 7 (the checksum differs).
 int receive_script(ChannelReceiver& receiver, std::uint64_t count, std::uint64_t seed) {
-  Script script(seed, receiver.max_message_size());
-  Checksum checksum;
-  for (std::uint64_t i = 0; i < count; ++i) {
-    const std::size_t size = script.next_size();
-    const auto message = receiver.receive();
-    if (!message) return 5;
-    if (message->size() != size || !Script::check(message->data(), size, i)) return 6;
-    checksum.add(message->data(), message->size());
-  }
-  const auto trailer = receiver.receive();
-  if (!trailer || trailer->size() != sizeof(std::uint64_t)) return 5;
-  std::uint64_t sum = 0;
-  std::memcpy(&sum, trailer->data(), sizeof sum);
-  return sum == checksum.value() ? 0 : 7;
+  return namedshm_test::receive_script<Script>(receiver, count, seed);
 }
 
 /// A look at a channel's header from outside, to see when a side sleeps (white-box).
@@ -178,17 +90,6 @@ class HeaderWatch {
   const layout::Header& header() const { return region_.object<layout::Header>(); }
   SharedRegion region_;
 };
-
-/// Ends this process at once, without destructors: a death, not a close.
-[[noreturn]] void die() {
-#if defined(_WIN32)
-  TerminateProcess(GetCurrentProcess(), 137);
-#else
-  std::raise(SIGKILL);
-#endif
-  for (;;) {
-  }
-}
 
 std::vector<std::byte> bytes_of(std::size_t size, std::uint64_t index) {
   std::vector<std::byte> bytes(size);

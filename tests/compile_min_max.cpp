@@ -29,6 +29,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>  // broadcast.hpp
 #if NAMEDSHM_CPLUSPLUS >= 202002L
 #  include <ranges>
 #  include <span>
@@ -37,6 +38,7 @@
 #define min(a, b) (((a) < (b)) ? (a) : (b))
 #define max(a, b) (((a) > (b)) ? (a) : (b))
 
+#include <namedshm/broadcast.hpp>
 #include <namedshm/channel.hpp>
 #include <namedshm/event.hpp>
 #include <namedshm/mutex.hpp>

@@ -27,6 +27,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>  // broadcast.hpp
 #if __cplusplus >= 202002L
 #  include <ranges>
 #  include <span>
@@ -41,6 +42,7 @@
 #  define _MSVC_LANG NAMEDSHM_TEST_LANGUAGE
 #endif
 
+#include <namedshm/broadcast.hpp>
 #include <namedshm/channel.hpp>
 #include <namedshm/event.hpp>
 #include <namedshm/mutex.hpp>

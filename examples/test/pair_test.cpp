@@ -14,7 +14,8 @@
 #include <namedshm/channel.hpp>  // ChannelReceiver::remove_if_stale, after a killed creator
 
 #include <chrono>        // deadlines
-#include <cstdio>        // std::printf
+#include <cstdint>       // std::uint64_t, the counts of the price feed
+#include <cstdio>        // std::printf, std::sscanf
 #include <fstream>       // std::ifstream, reading the output files
 #include <functional>    // std::function, the scenario table
 #include <iterator>      // std::istreambuf_iterator
@@ -817,6 +818,80 @@ void stream_receiver_dies() {
   check(!namedshm::ChannelReceiver::remove_if_stale(name), "nothing is left for remove_if_stale");
 }
 
+// --- The price feed: namedshm-broadcast-sender and two namedshm-broadcast-receiver. ---
+
+/// The line a receiver ends with: "received R ticks, missed M, SHA-256 D".
+struct FeedReport {
+  std::uint64_t received = 0;
+  std::uint64_t missed = 0;
+  std::string digest;
+  bool found = false;
+};
+
+FeedReport feed_report(const Outcome& receiver) {
+  FeedReport report;
+  const std::size_t at = receiver.out.find("received ");
+  if (at == std::string::npos) return report;
+  unsigned long long received = 0;
+  unsigned long long missed = 0;
+  char digest[65] = {};
+  report.found = std::sscanf(receiver.out.c_str() + at, "received %llu ticks, missed %llu, SHA-256 %64s", &received,
+                             &missed, digest) == 3;
+  report.received = received;
+  report.missed = missed;
+  report.digest = digest;
+  return report;
+}
+
+/// The sender's SHA-256 from its last line, "sent N ticks, SHA-256 D".
+std::string feed_digest(const Outcome& sender) {
+  const std::size_t at = sender.out.find("SHA-256 ");
+  return at == std::string::npos ? std::string() : sender.out.substr(at + 8, 64);
+}
+
+/// Starts the sender for two receivers and then the two receivers (`slow` the second):
+/// the outcomes of sender, first and second.
+std::vector<Outcome> run_feed(const std::vector<std::string>& sender_options, bool slow) {
+  const std::string name = unique_name();
+  std::vector<std::string> arguments{"--name", name, "--receivers", "2", "--timeout", "60"};
+  arguments.insert(arguments.end(), sender_options.begin(), sender_options.end());
+  Child sender("sender", "namedshm-broadcast-sender", arguments);
+  check(sender.wait_for_output("waiting up to"), "the sender is ready");
+  Child first("first", "namedshm-broadcast-receiver", {"--name", name, "--timeout", "60"});
+  std::vector<std::string> second_arguments{"--name", name, "--timeout", "60"};
+  if (slow) second_arguments.emplace_back("--slow");
+  Child second("second", "namedshm-broadcast-receiver", second_arguments);
+  const Outcome sent = sender.finish();
+  return {sent, first.finish(), second.finish()};
+}
+
+void broadcast_two_receivers() {
+  const std::vector<Outcome> outcomes = run_feed({"--count", "100000"}, false);
+  check(outcomes[0].exit_code == 0 && contains(outcomes[0].out, "sent 100000 ticks"), "the sender sent every tick");
+  const std::string digest = feed_digest(outcomes[0]);
+  for (std::size_t i = 1; i < 3; ++i) {
+    const FeedReport report = feed_report(outcomes[i]);
+    check(outcomes[i].exit_code == 0, "receiver " + std::to_string(i) + " exits with 0: every tick whole, in order");
+    check(report.found && report.received == 100000 && report.missed == 0,
+          "receiver " + std::to_string(i) + " got all 100000 ticks and missed none");
+    check(!digest.empty() && report.digest == digest, "receiver " + std::to_string(i) + " has the sender's SHA-256");
+  }
+}
+
+void broadcast_overwrite_slow_receiver() {
+  // An overwriting sender never waits: the slow receiver may miss ticks (how many depends on the
+  // machine), but every tick it gets is whole and in order, and it counts every one it missed.
+  const std::vector<Outcome> outcomes = run_feed({"--count", "300000", "--overwrite"}, true);
+  check(outcomes[0].exit_code == 0 && contains(outcomes[0].out, "sent 300000 ticks"), "the sender sent every tick");
+  for (std::size_t i = 1; i < 3; ++i) {
+    const FeedReport report = feed_report(outcomes[i]);
+    check(outcomes[i].exit_code == 0, "receiver " + std::to_string(i) + " exits with 0: every tick whole, in order");
+    check(report.found && report.received + report.missed == 300000,
+          "receiver " + std::to_string(i) + " got or counted as missed every tick (" + std::to_string(report.received) +
+              " + " + std::to_string(report.missed) + ")");
+  }
+}
+
 const std::map<std::string, void (*)()> scenarios{
     {"writer-first", writer_first},
     {"reader-first", reader_first},
@@ -846,6 +921,8 @@ const std::map<std::string, void (*)()> scenarios{
     {"stream-from-stdin", stream_from_stdin},
     {"stream-sender-dies", stream_sender_dies},
     {"stream-receiver-dies", stream_receiver_dies},
+    {"broadcast-two-receivers", broadcast_two_receivers},
+    {"broadcast-overwrite-slow-receiver", broadcast_overwrite_slow_receiver},
 };
 
 std::string own_directory(const char* argv0) {

@@ -19,8 +19,9 @@
 #include <thread>       // std::this_thread::yield, the reader's back-off
 #include <type_traits>  // the checks on T, enable_sharing
 
-#include "detail/spin.hpp"  // cpu_relax
-#include "shareable.hpp"    // enable_sharing
+#include "detail/fences.hpp"  // seqlock_fences, seqlock_word_store, seqlock_word_load
+#include "detail/spin.hpp"    // cpu_relax
+#include "shareable.hpp"      // enable_sharing
 
 namespace namedshm {
 
@@ -35,18 +36,6 @@ inline void seqlock_back_off(unsigned& spins) noexcept {
   ++spins;
   cpu_relax();
 }
-
-// The classic seqlock uses relaxed word accesses between fences (Boehm, "Can seqlocks get along
-// with programming language memory models?", 2012). GCC's ThreadSanitizer rejects
-// std::atomic_thread_fence (-Wtsan, an error with -Werror) and TSan does not model fences, so
-// there each word is stored with release and loaded with acquire instead: as correct, and the
-// same instructions on x86, only slower on ARM. Clang does not define __SANITIZE_THREAD__ and
-// keeps the fences, which its TSan accepts.
-#if defined(__SANITIZE_THREAD__)
-inline constexpr bool seqlock_fences = false;
-#else
-inline constexpr bool seqlock_fences = true;
-#endif
 
 /// Lets namedshm's own tests drive a single reader step; not for users.
 struct PublishedTestAccess;
@@ -182,10 +171,8 @@ class alignas(64) Published {
   static constexpr std::size_t full_words = sizeof(T) / word_size;
   static constexpr std::size_t tail_bytes = sizeof(T) % word_size;
   static constexpr std::size_t word_count = full_words + (tail_bytes != 0 ? 1 : 0);
-  static constexpr std::memory_order word_store =
-      detail::seqlock_fences ? std::memory_order_relaxed : std::memory_order_release;
-  static constexpr std::memory_order word_load =
-      detail::seqlock_fences ? std::memory_order_relaxed : std::memory_order_acquire;
+  static constexpr std::memory_order word_store = detail::seqlock_word_store;
+  static constexpr std::memory_order word_load = detail::seqlock_word_load;
 
   /// The second half of a read that found the even sequence `before`: copies the words to
   /// `destination` and returns true if no publish() overlapped the copy.

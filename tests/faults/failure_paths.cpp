@@ -15,8 +15,10 @@
 //   by some operation, except the few listed in out_of_reach with the reason.
 // Each operation prints a line: its system calls, and what became of every fault; the backend
 // a last line with the totals.
+#include <namedshm/broadcast.hpp>
 #include <namedshm/channel.hpp>
-#include <namedshm/detail/channel_layout.hpp>  // consumer_waiting_offset: is the receiver asleep
+#include <namedshm/detail/broadcast_layout.hpp>  // waiting_offset: is a broadcast receiver asleep
+#include <namedshm/detail/channel_layout.hpp>    // consumer_waiting_offset: is the receiver asleep
 #include <namedshm/event.hpp>
 #include <namedshm/mutex.hpp>
 #include <namedshm/namedshm.hpp>
@@ -58,6 +60,10 @@
 #  include <cerrno>  // E* codes
 #endif
 
+using namedshm::BroadcastOptions;
+using namedshm::BroadcastReceiver;
+using namedshm::BroadcastReceiverOptions;
+using namedshm::BroadcastSender;
 using namedshm::ChannelOptions;
 using namedshm::ChannelReceiver;
 using namedshm::ChannelSender;
@@ -157,6 +163,8 @@ struct Fixture {
   Event event;
   ChannelSender sender;
   ChannelReceiver receiver;
+  BroadcastSender broadcaster;
+  BroadcastReceiver listener;
   Mutex mutex;
   SharedRegion watch;                 ///< a view of the object, to see whether a waiter sleeps
   std::atomic<int> result{0};         ///< what the operation found: 1 as it should be
@@ -909,6 +917,115 @@ std::vector<Operation> channel_operations() {
   return all;
 }
 
+constexpr std::size_t broadcast_size = 4096;
+
+/// Two receiver slots (on Windows, three events: the sender's and two), block on waits.
+BroadcastOptions small_broadcast() {
+  BroadcastOptions options;
+  options.max_receivers = 2;
+  options.wait = WaitPolicy::block;
+  return options;
+}
+
+BroadcastReceiverOptions blocking_listener() {
+  BroadcastReceiverOptions options;
+  options.wait = WaitPolicy::block;
+  return options;
+}
+
+/// The look at whether the other side lives: what cannot be asked proves no death.
+const std::vector<Quiet> probe_quiet = {
+    {"fcntl_lock", 0}, {"OpenProcess", 0}, {"GetProcessTimes", 0}, {"WaitForSingleObject", 2}};
+
+std::vector<Operation> broadcast_operations() {
+  std::vector<Operation> all;
+  all.push_back({"create a broadcast", "create broadcast sender", [](Fixture&) {},
+                 [](Fixture& f, std::error_code& ec) {
+                   f.broadcaster = BroadcastSender::create(f.name, broadcast_size, small_broadcast(), ec);
+                 },
+                 [](Fixture& f) { f.broadcaster = BroadcastSender::create(f.name, broadcast_size, small_broadcast()); },
+                 [](Fixture& f) { return f.broadcaster.valid() && f.broadcaster.max_receivers() == 2; },
+                 creation_quiet});
+  all.push_back({"open a broadcast receiver",
+                 "open broadcast receiver",
+                 [](Fixture& f) { f.broadcaster = BroadcastSender::create(f.name, broadcast_size, small_broadcast()); },
+                 [](Fixture& f, std::error_code& ec) { f.listener = BroadcastReceiver::open(f.name, ec); },
+                 [](Fixture& f) { f.listener = BroadcastReceiver::open(f.name); },
+                 [](Fixture& f) { return f.listener.valid() && f.broadcaster.receivers() == 1; },
+                 {}});
+  all.push_back({"send to a broadcast receiver that sleeps",
+                 "send on broadcast",
+                 [](Fixture& f) {
+                   f.broadcaster = BroadcastSender::create(f.name, broadcast_size, small_broadcast());
+                   f.listener = BroadcastReceiver::open(f.name, blocking_listener());
+                   // The receiver (slot 1) held still in its sleep: announced by hand, as its
+                   // wait does before it sleeps, and never woken early.
+                   f.watch = SharedRegion::open(f.name);
+                   namespace layout = namedshm::detail::broadcast;
+                   f.watch.object<std::atomic<std::uint32_t>>(layout::waiting_offset(1)) = 1;
+                   f.watch.object<std::atomic<std::uint64_t>>(layout::sleepers_offset) |= std::uint64_t{1} << 1U;
+                 },
+                 [](Fixture& f, std::error_code& ec) { f.result = f.broadcaster.send(text, sizeof text, ec) ? 1 : 0; },
+                 [](Fixture& f) { f.result = f.broadcaster.send(text, sizeof text) ? 1 : 0; },
+                 [](Fixture& f) {
+                   const auto message = f.listener.try_receive();
+                   return f.result == 1 && message && message->size() == sizeof text &&
+                          std::memcmp(message->data(), text, sizeof text) == 0;
+                 },
+                 // The wake-up: a sleeper that is not woken looks again within 50 ms by itself.
+                 {{"futex", 0}, {"SetEvent", 0}}});
+  all.push_back(
+      {"send_for while a live receiver holds the ring, until the timeout", "send_for on broadcast",
+       [](Fixture& f) {
+         f.broadcaster = BroadcastSender::create(f.name, broadcast_size, small_broadcast());
+         f.listener = BroadcastReceiver::open(f.name);
+         while (f.broadcaster.try_send(text, sizeof text)) {
+         }
+       },
+       [](Fixture& f, std::error_code& ec) {
+         f.result = f.broadcaster.send_for(text, sizeof text, std::chrono::milliseconds(2), ec) ? 0 : 1;
+       },
+       [](Fixture& f) { f.result = f.broadcaster.send_for(text, sizeof text, std::chrono::milliseconds(2)) ? 0 : 1; },
+       [](Fixture& f) { return f.result == 1 && f.broadcaster.receivers() == 1; }, probe_quiet});
+  all.push_back({"receive from a broadcast with a timeout, the sender alive", "receive_for on broadcast",
+                 [](Fixture& f) {
+                   f.broadcaster = BroadcastSender::create(f.name, broadcast_size, small_broadcast());
+                   f.listener = BroadcastReceiver::open(f.name, blocking_listener());
+                 },
+                 [](Fixture& f, std::error_code& ec) {
+                   f.result = f.listener.receive_for(std::chrono::milliseconds(2), ec) ? 0 : 1;
+                 },
+                 [](Fixture& f) { f.result = f.listener.receive_for(std::chrono::milliseconds(2)) ? 0 : 1; },
+                 [](Fixture& f) { return f.result == 1 && f.listener.state() == namedshm::ChannelState::open; },
+                 probe_quiet});
+  all.push_back({"close a broadcast receiver", "close broadcast receiver",
+                 [](Fixture& f) {
+                   f.broadcaster = BroadcastSender::create(f.name, broadcast_size, small_broadcast());
+                   f.listener = BroadcastReceiver::open(f.name);
+                 },
+                 [](Fixture& f, std::error_code& ec) { f.listener.close(ec); }, [](Fixture& f) { f.listener.close(); },
+                 [](Fixture& f) { return !f.listener.valid() && f.broadcaster.receivers() == 0; }, close_quiet});
+  all.push_back({"close a broadcast sender that created the broadcast", "close broadcast sender",
+                 [](Fixture& f) { f.broadcaster = BroadcastSender::create(f.name, broadcast_size, small_broadcast()); },
+                 [](Fixture& f, std::error_code& ec) { f.broadcaster.close(ec); },
+                 [](Fixture& f) { f.broadcaster.close(); },
+                 [](Fixture& f) { return !f.broadcaster.valid() && !namedshm_test::name_exists(f.name); }, close_quiet,
+                 [](Fixture&) {}, true});
+#if !defined(_WIN32)
+  all.push_back(
+      {"remove_if_stale a crashed broadcast's name",
+       "remove_if_stale broadcast",
+       [](Fixture& f) { make_stale(f.name); },
+       [](Fixture& f, std::error_code& ec) { f.result = BroadcastSender::remove_if_stale(f.name, ec) ? 1 : 0; },
+       [](Fixture& f) { f.result = BroadcastSender::remove_if_stale(f.name) ? 1 : 0; },
+       [](Fixture& f) { return f.result == 1 && names_starting_with(f.name).empty(); },
+       {{"stat", 0}, {"close", 0}},
+       [](Fixture&) {},
+       true});
+#endif
+  return all;
+}
+
 /// A helper thread that locks `f.keeper_mutex` and holds it until `finish` sets
 /// helper_result to 2; returns once it holds it.
 void hold_in_helper(Fixture& f) {
@@ -1198,5 +1315,6 @@ TEST_CASE("faults: every system call of every operation fails in turn, at every 
   sweep_all(event_operations());
   sweep_all(channel_operations());
   sweep_all(mutex_operations());
+  sweep_all(broadcast_operations());
   check_every_use_injected(NAMEDSHM_WINDOWS ? "the Win32 backend" : "the POSIX backend");
 }

@@ -19,6 +19,7 @@ void own_handler(const std::system_error& error) noexcept;
 #  define NAMEDSHM_THROW_HANDLER(error) own_handler(error)
 #endif
 
+#include <namedshm/broadcast.hpp>
 #include <namedshm/channel.hpp>
 #include <namedshm/event.hpp>
 #include <namedshm/mutex.hpp>
@@ -41,6 +42,8 @@ void own_handler(const std::system_error& error) noexcept;
 
 static_assert(NAMEDSHM_EXCEPTIONS == 0, "this program must be built with exceptions disabled");
 
+using namedshm::BroadcastReceiver;
+using namedshm::BroadcastSender;
 using namedshm::ChannelReceiver;
 using namedshm::ChannelSender;
 using namedshm::Event;
@@ -229,6 +232,25 @@ void channels() {
   CHECK(ec == std::errc::device_or_resource_busy && !second.valid());
 }
 
+void broadcasts() {
+  const std::string name = unique_name("no-exceptions-broadcast");
+  std::error_code ec;
+  namedshm::BroadcastOptions options;
+  options.max_receivers = 1;
+  auto sender = BroadcastSender::create(name, 4096, options, ec);
+  CHECK(!ec && sender.valid());
+  auto receiver = BroadcastReceiver::open(name, ec);
+  CHECK(!ec && receiver.valid());
+  const char text[] = "broadcast without exceptions";
+  CHECK(sender.send(text, sizeof text, ec) && !ec);
+  const auto message = receiver.receive_for(std::chrono::seconds(60), ec);
+  CHECK(!ec && message && message->size() == sizeof text && std::memcmp(message->data(), text, sizeof text) == 0);
+  CHECK(!sender.send(text, sender.max_message_size() + 1, ec) && ec == std::errc::message_size);
+  CHECK(!receiver.try_receive(ec) && !ec);
+  auto second = BroadcastReceiver::open(name, ec);
+  CHECK(ec == std::errc::device_or_resource_busy && !second.valid());
+}
+
 void published_values() {
   struct Point {
     double x, y;
@@ -275,6 +297,7 @@ int main(int argc, char** argv) {
   events();
   mutexes();
   channels();
+  broadcasts();
   published_values();
   failed_throwing_overload();
   std::printf("%d checks, %d failed\n", checks, failures);

@@ -5,46 +5,36 @@
 #ifndef NAMEDSHM_DETAIL_CHANNEL_ENDPOINT_HPP
 #define NAMEDSHM_DETAIL_CHANNEL_ENDPOINT_HPP
 
-#include <algorithm>    // std::min
 #include <atomic>       // std::atomic, std::memory_order
-#include <chrono>       // the slices of a blocking wait
 #include <cstddef>      // std::byte, std::size_t
 #include <cstdint>      // std::uint32_t, std::uint64_t, PTRDIFF_MAX
 #include <new>          // std::launder
 #include <string>       // std::string, the events' names
 #include <string_view>  // std::string_view
-#include <thread>       // std::this_thread::yield
 #include <utility>      // std::exchange, std::move
 
-#include "channel_backend.hpp"  // Presence, PeerStatus: the one platform switch of channels
-#include "channel_layout.hpp"   // Header, record words
-#include "creator_wait.hpp"     // wait_for_creator
-#include "error.hpp"            // Status, allocate_or_report
-#include "event_backend.hpp"    // os::EventObject, the events' backend
-#include "name.hpp"             // check_name, max_object_name_bytes
-#include "region.hpp"           // Region
-#include "spin.hpp"             // cpu_relax
+#include "channel_layout.hpp"    // Header, record words
+#include "creator_wait.hpp"      // wait_for_creator
+#include "error.hpp"             // Status, allocate_or_report
+#include "event_backend.hpp"     // os::EventObject, the events' backend
+#include "liveness_backend.hpp"  // Liveness: the one platform switch of channels
+#include "name.hpp"              // check_name, max_object_name_bytes
+#include "region.hpp"            // Region
+#include "wait_loop.hpp"         // wait_for, WaitMode, Wait
 
 namespace namedshm::detail::channel {
 
 using Clock = WaitClock;
+using detail::Wait;
+using detail::WaitMode;
 
-/// How an endpoint waits; namedshm::WaitPolicy lists the same values in the same order.
-enum class WaitMode : unsigned char { spin, block, spin_then_block };
+/// What an endpoint knows about the other side.
+using PeerStatus = Holder;
 
-/// A blocked waiter wakes at least this often to ask the OS whether its peer still lives.
-inline constexpr std::chrono::milliseconds wait_slice{50};
-/// spin_then_block: how long to busy-wait before sleeping.
-inline constexpr std::chrono::microseconds spin_budget{50};
-/// spin: how long to busy-wait with `pause` alone before also yielding the thread.
-inline constexpr std::chrono::microseconds pause_budget{200};
 /// The suffixes of a channel's two events, and the longest of them.
 inline constexpr std::string_view ready_suffix = ".ready";
 inline constexpr std::string_view room_suffix = ".room";
 inline constexpr std::size_t event_suffix_bytes = ready_suffix.size();
-
-/// How a wait ended.
-enum class Wait : unsigned char { ready, peer_closed, peer_died, timed_out, failed };
 
 /// How to make or open an endpoint (namedshm::ChannelOptions, as the machinery sees it).
 struct EndpointOptions {
@@ -74,7 +64,7 @@ class Attachment {
   Attachment& operator=(const Attachment&) = delete;
   Attachment(Attachment&& other) noexcept
       : header_(std::exchange(other.header_, nullptr)),
-        presence_(std::move(other.presence_)),
+        liveness_(std::move(other.liveness_)),
         section_(other.section_),
         peer_event_(other.peer_event_),
         role_(other.role_) {}
@@ -82,7 +72,7 @@ class Attachment {
     if (this != &other) {
       detach();
       header_ = std::exchange(other.header_, nullptr);
-      presence_ = std::move(other.presence_);
+      liveness_ = std::move(other.liveness_);
       section_ = other.section_;
       peer_event_ = other.peer_event_;
       role_ = other.role_;
@@ -93,9 +83,23 @@ class Attachment {
 
   /// Takes this side's slot: fails with errc::device_or_resource_busy while a live endpoint of
   /// the same role holds it.
-  bool attach(Header& header, Role role, Presence::handle_type section, const os::EventRef& peer_event,
+  bool attach(Header& header, Role role, Liveness::handle_type section, const os::EventRef& peer_event,
               Status& status) noexcept {
-    if (!presence_.attach(section, header, role, status)) return false;
+    const SlotWords own = words_of(header, role);
+    switch (liveness_.take(section, own, status)) {
+      case Take::taken:
+        break;
+      case Take::busy:
+        status.set(std::errc::device_or_resource_busy, role == Role::sender
+                                                           ? "another live sender is attached to the channel"
+                                                           : "another live receiver is attached to the channel");
+        return false;
+      case Take::failed:
+        return false;
+    }
+    // The claim first, then the state: a prober that sees `attached` without a live holder
+    // knows the holder died.
+    own.state->store(slot_attached, std::memory_order_seq_cst);
     header_ = &header;
     section_ = section;
     peer_event_ = peer_event;
@@ -104,21 +108,30 @@ class Attachment {
   }
 
   /// The peer's status; `ask_os`: also ask the OS whether an attached peer still lives.
-  PeerStatus peer(bool ask_os) noexcept { return presence_.peer(section_, *header_, role_, ask_os); }
+  PeerStatus peer(bool ask_os) noexcept {
+    return liveness_.holder(section_, words_of(*header_, role_ == Role::sender ? Role::receiver : Role::sender),
+                            ask_os);
+  }
 
   /// Marks the slot closed and wakes a sleeping peer: a sender's close ends the receiver's
   /// wait, and the other way round. Does nothing when not attached.
   void detach() noexcept {
     if (header_ == nullptr) return;  // never touch the slot of an endpoint that failed to attach
     Header& header = *std::exchange(header_, nullptr);
-    presence_.detach(section_, header, role_);
+    liveness_.give_up(section_, words_of(header, role_));
     wake_if_waiting(role_ == Role::sender ? header.consumer_waiting : header.producer_waiting, peer_event_);
   }
 
  private:
+  /// The words of `role`'s slot; its POSIX lock byte is the role's number.
+  static SlotWords words_of(Header& header, Role role) noexcept {
+    const auto index = static_cast<unsigned>(role);
+    return {&header.state[index], &header.owner[index], index};
+  }
+
   Header* header_ = nullptr;  ///< null: not attached
-  Presence presence_;
-  Presence::handle_type section_{};
+  Liveness liveness_;
+  Liveness::handle_type section_{};
   os::EventRef peer_event_;
   Role role_ = Role::sender;
 };
@@ -219,34 +232,9 @@ class Endpoint {
    */
   template <class Ready>
   Wait wait(Ready ready, bool consumer, Clock::time_point deadline, Status& status) noexcept {
-    if (ready()) return Wait::ready;
-    if (peer(false) == PeerStatus::closed) return Wait::peer_closed;
-    const auto start = Clock::now();
-    if (start >= deadline) return Wait::timed_out;
-    if (policy_ != WaitMode::block) {
-      const Wait spun = spin(ready, start, deadline);
-      if (spun != Wait::failed) return spun;  // `failed` here: the spin budget ran out, sleep now
-    }
-    auto& waiting = consumer ? header().consumer_waiting : header().producer_waiting;
-    const os::EventObject& event = consumer ? ready_ : room_;
-    const auto give_up = [&](Wait why) {
-      waiting.store(0, std::memory_order_relaxed);
-      return why;
-    };
-    for (;;) {
-      waiting.store(1, std::memory_order_seq_cst);
-      if (ready()) return give_up(Wait::ready);
-      if (peer(false) == PeerStatus::closed) return give_up(Wait::peer_closed);
-      const auto now = Clock::now();
-      if (now >= deadline) return give_up(Wait::timed_out);
-      const auto slice_end = deadline - now > wait_slice ? now + wait_slice : deadline;
-      const bool woken = os::event_wait(event, slice_end, status);
-      if (status) {
-        status.detail = "cannot wait for the channel's event";
-        return give_up(Wait::failed);
-      }
-      if (!woken && peer(true) == PeerStatus::died) return give_up(Wait::peer_died);
-    }
+    Waiter<Ready> waiter{*this, ready, consumer ? header().consumer_waiting : header().producer_waiting,
+                         consumer ? ready_ : room_};
+    return wait_for(waiter, policy_, deadline, status);
   }
 
   /**
@@ -268,28 +256,36 @@ class Endpoint {
     const std::string& room;
   };
 
-  /// Busy-waits as the policy says: `failed` when spin_then_block should go to sleep now.
+  /// What wait_for() needs of a channel: the condition, the peer, the `*_waiting` word and the
+  /// event this side sleeps on.
   template <class Ready>
-  Wait spin(Ready& ready, Clock::time_point start, Clock::time_point deadline) noexcept {
-    auto next_os_check = start + wait_slice;
-    const auto pause_until = start + (policy_ == WaitMode::spin ? pause_budget : spin_budget);
-    for (unsigned round = 1;; ++round) {
-      if (ready()) return Wait::ready;
-      cpu_relax();
-      if (round % 64 != 0) continue;
-      if (peer(false) == PeerStatus::closed) return Wait::peer_closed;
-      const auto now = Clock::now();
-      if (now >= deadline) return Wait::timed_out;
-      if (now >= next_os_check) {
-        if (peer(true) == PeerStatus::died) return Wait::peer_died;
-        next_os_check = now + wait_slice;
+  struct Waiter {
+    Endpoint& endpoint;
+    Ready& condition;
+    std::atomic<std::uint32_t>& waiting;
+    const os::EventObject& event;
+
+    bool ready() { return condition(); }
+    Wait peer(bool ask_os) {
+      switch (endpoint.peer(ask_os)) {
+        case PeerStatus::closed:
+          return Wait::peer_closed;
+        case PeerStatus::died:
+          return Wait::peer_died;
+        case PeerStatus::absent:
+        case PeerStatus::attached:
+          break;
       }
-      if (now >= pause_until) {
-        if (policy_ == WaitMode::spin_then_block) return Wait::failed;
-        std::this_thread::yield();
-      }
+      return Wait::ready;
     }
-  }
+    void announce() noexcept { waiting.store(1, std::memory_order_seq_cst); }
+    void retract() noexcept { waiting.store(0, std::memory_order_relaxed); }
+    bool sleep(Clock::time_point until, Status& status) noexcept {
+      const bool woken = os::event_wait(event, until, status);
+      if (status) status.detail = "cannot wait for the channel's event";
+      return woken;
+    }
+  };
 
   static bool check_length(const NameParts& parts, Status& status) noexcept {
     if (parts.object.size() + event_suffix_bytes <= max_object_name_bytes) return true;
