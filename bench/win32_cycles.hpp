@@ -1,6 +1,7 @@
 // namedshm benchmarks, Windows: one lifecycle cycle each, with namedshm and with the raw Win32
-// calls written by hand. lifecycle_win32.cpp times them; win32_server_calls.cpp counts the
-// wineserver requests they make, which noise cannot blur.
+// calls written by hand (one handle, or two: create + open + close both). lifecycle_win32.cpp
+// times them; win32_server_calls.cpp counts the wineserver requests they make, which noise
+// cannot blur.
 // SPDX-License-Identifier: MIT
 #ifndef NAMEDSHM_BENCH_WIN32_CYCLES_HPP
 #define NAMEDSHM_BENCH_WIN32_CYCLES_HPP
@@ -202,6 +203,40 @@ inline bool open_or_create_namedshm(const std::string& name, std::size_t size, F
     return false;
   }
   benchmark::DoNotOptimize(region.data());
+  return true;
+}
+
+/// Create + open + close the opener + close the creator (whose handle is the last: the kernel
+/// deletes the section), with the raw calls: create_raw's and open_raw's (VirtualQuery), nested.
+inline bool create_open_raw(const wchar_t* name, std::size_t size, const SectionQuery& query, Failure& failure) {
+  HANDLE section =
+      ::CreateFileMappingW(INVALID_HANDLE_VALUE, nullptr, PAGE_READWRITE, high_part(size), low_part(size), name);
+  if (section == nullptr) return failed(failure, "CreateFileMappingW", ::GetLastError());
+  if (::GetLastError() == ERROR_ALREADY_EXISTS) {
+    ::CloseHandle(section);
+    return failed(failure, "CreateFileMappingW", ERROR_ALREADY_EXISTS);
+  }
+  void* view = ::MapViewOfFile(section, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, size);
+  if (view == nullptr) {
+    const DWORD error = ::GetLastError();
+    ::CloseHandle(section);
+    return failed(failure, "MapViewOfFile", error);
+  }
+  const bool opened = open_raw(name, SizeFrom::virtual_query, query, size, failure);
+  benchmark::DoNotOptimize(view);
+  ::UnmapViewOfFile(view);
+  ::CloseHandle(section);
+  return opened;
+}
+
+inline bool create_open_namedshm(const std::string& name, std::size_t size, Failure& failure) {
+  const auto creator = namedshm::SharedRegion::create(name, size, failure.code);
+  if (failure.code) {
+    failure.call = "namedshm create";
+    return false;
+  }
+  if (!open_namedshm(name, failure)) return false;
+  benchmark::DoNotOptimize(creator.data());
   return true;
 }
 
