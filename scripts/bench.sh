@@ -61,11 +61,11 @@ check_before_separate() {
   local objects=$1/bench/CMakeFiles
   local before=$objects/namedshm_bench_lifecycle_before.dir/lifecycle_before.cpp.o
   local now=$objects/namedshm_bench_lifecycle.dir/lifecycle_posix.cpp.o
-  local shared
+  local shared symbols
   shared=$(comm -12 <(nm --defined-only --extern-only "$before" | awk '{ print $3 }' | sort -u) \
     <(nm --defined-only --extern-only "$now" | awk '{ print $3 }' | sort -u) | c++filt | grep namedshm || true)
-  if ! nm -C --defined-only "$before" | grep -q 'namedshm_before::' ||
-    nm -C --defined-only "$before" | grep -q '[( ]namedshm::' || [ -n "$shared" ]; then
+  symbols=$(nm -C --defined-only "$before")  # grep -q on a pipe would end nm early: pipefail
+  if ! grep -q 'namedshm_before::' <<<"$symbols" || grep -q '[( ]namedshm::' <<<"$symbols" || [ -n "$shared" ]; then
     echo "bench.sh: the earlier namedshm is not separate from this tree's in the lifecycle binary:" >&2
     printf '%s\n' "$shared" >&2
     exit 1
