@@ -90,8 +90,8 @@ def fmt_ratio(r):
     return f"**{r['median']:.2f}** [{r['q1']:.2f}–{r['q3']:.2f}]"
 
 
-def fmt_us(ns):
-    return "n/a" if ns is None else f"{ns / 1e3:.1f}"
+def fmt_us(ns, digits=1):
+    return "n/a" if ns is None else f"{ns / 1e3:.{digits}f}"
 
 
 def verdict(r, target):
@@ -678,7 +678,7 @@ def native(args):
                 extra = median_of(runs, a, "cpu") - median_of(runs, b, "cpu")
             r = ratio(runs, a, b, "cpu")
             entry[str(size)] = {"extra_ns": extra, "ratio": r}
-            row += f" {fmt_us(extra)} | {fmt_ratio(r)} |"
+            row += f" {fmt_us(extra, 2)} | {fmt_ratio(r)} |"
         md.append(row)
         step_json.append(entry)
     open_extra = {}
@@ -687,12 +687,12 @@ def native(args):
             a, b = median_of(runs, f"{op}/raw+{step}/{4 * KIB}", "cpu"), median_of(runs, f"{op}/raw/{4 * KIB}", "cpu")
             open_extra[f"{op}+{step}"] = None if a is None or b is None else a - b
     md += ["", f"For `open` and `open_or_create` of a foreign object namedshm adds flock(LOCK_EX | LOCK_NB) + fstat "
-               f"+ flock(LOCK_SH) (`raw+claim`): {fmt_us(open_extra['open+claim'])} µs and "
-               f"{fmt_us(open_extra['open_or_create+claim'])} µs (CPU, 4 KiB); before issue 18 it added flock(LOCK_SH) "
-               f"+ fstat (`raw+lock`): {fmt_us(open_extra['open+lock'])} µs and "
-               f"{fmt_us(open_extra['open_or_create+lock'])} µs.", "",
+               f"+ flock(LOCK_SH) (`raw+claim`): {fmt_us(open_extra['open+claim'], 2)} µs and "
+               f"{fmt_us(open_extra['open_or_create+claim'], 2)} µs (CPU, 4 KiB); before issue 18 it added "
+               f"flock(LOCK_SH) + fstat (`raw+lock`): {fmt_us(open_extra['open+lock'], 2)} µs and "
+               f"{fmt_us(open_extra['open_or_create+lock'], 2)} µs.", "",
            "The price of one system call here, alone in a loop (median CPU µs): " + ", ".join(
-               f"{call} {fmt_us(median_of(runs, f'syscall/{call}', 'cpu'))}" for call in SYSCALLS) + ".", ""]
+               f"{call} {fmt_us(median_of(runs, f'syscall/{call}', 'cpu'), 2)}" for call in SYSCALLS) + ".", ""]
 
     # 2. Size scaling.
     sizes = sorted({int(name.rsplit("/", 1)[1]) for name in runs if name.startswith("scale/")})
