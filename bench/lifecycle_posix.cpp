@@ -343,6 +343,11 @@ void run_boost(benchmark::State& state, Cycle cycle, CleanUp clean_up) {
   }
 }
 
+template <class Cycle>
+void run_boost(benchmark::State& state, Cycle cycle) {
+  run_boost(state, cycle, [] {});
+}
+
 /// Boost's own idiom for a new object: the object, truncate(), a mapped_region of all of it (it
 /// learns the size with fstat). Permissions 0600, as the others use.
 struct BoostCreator {
@@ -362,8 +367,8 @@ void boost_open(const std::string& name) {
   benchmark::DoNotOptimize(view.get_address());
 }
 
-// Create, then remove() by name.
-void create_boost(benchmark::State& state) {
+/// Create, `with_opener`: open + close a second handle, close the creator, then remove() by name.
+void create_boost(benchmark::State& state, bool with_opener) {
   const std::string name = bench::unique_name();
   const std::size_t size = bench::size_of(state);
   const auto remove = [&] { bip::shared_memory_object::remove(name.c_str()); };
@@ -372,6 +377,7 @@ void create_boost(benchmark::State& state) {
       [&] {
         {
           const BoostCreator creator(name, size);
+          if (with_opener) boost_open(name);
           benchmark::DoNotOptimize(creator.view.get_address());
         }
         remove();
@@ -382,52 +388,29 @@ void create_boost(benchmark::State& state) {
 void open_boost(benchmark::State& state) {
   const ExistingObject object(state, bench::size_of(state));
   if (!object.ready()) return;
-  run_boost(
-      state, [&] { boost_open(object.object()); }, [] {});
+  run_boost(state, [&] { boost_open(object.object()); });
 }
 
 void open_or_create_boost(benchmark::State& state) {
   const ExistingObject object(state, bench::size_of(state));
   if (!object.ready()) return;
-  run_boost(
-      state,
-      [&] {
-        const bip::shared_memory_object shm(bip::open_or_create, object.object().c_str(), bip::read_write,
-                                            bip::permissions(0600));
-        const bip::mapped_region view(shm, bip::read_write);
-        benchmark::DoNotOptimize(view.get_address());
-      },
-      [] {});
+  run_boost(state, [&] {
+    const bip::shared_memory_object shm(bip::open_or_create, object.object().c_str(), bip::read_write,
+                                        bip::permissions(0600));
+    const bip::mapped_region view(shm, bip::read_write);
+    benchmark::DoNotOptimize(view.get_address());
+  });
 }
 
 void held_open_boost(benchmark::State& state) {
   const std::string name = bench::unique_name();
-  const auto remove = [&] { bip::shared_memory_object::remove(name.c_str()); };
   try {
     const BoostCreator holder(name, bench::size_of(state));
-    run_boost(
-        state, [&] { boost_open(name); }, [] {});
+    run_boost(state, [&] { boost_open(name); });
   } catch (const std::exception& error) {
     state.SkipWithError(error.what());
   }
-  remove();
-}
-
-void create_open_boost(benchmark::State& state) {
-  const std::string name = bench::unique_name();
-  const std::size_t size = bench::size_of(state);
-  const auto remove = [&] { bip::shared_memory_object::remove(name.c_str()); };
-  run_boost(
-      state,
-      [&] {
-        {
-          const BoostCreator creator(name, size);
-          boost_open(name);
-          benchmark::DoNotOptimize(creator.view.get_address());
-        }
-        remove();
-      },
-      remove);
+  bip::shared_memory_object::remove(name.c_str());
 }
 #endif
 
@@ -610,11 +593,11 @@ BENCHMARK_TEMPLATE(create_open_raw, all_before, lock)->Name("create_open/raw+all
 BENCHMARK_TEMPLATE(create_open_raw, all, claim | last)->Name("create_open/raw+all")->Apply(lifecycle_sizes);
 
 #if NAMEDSHM_BENCH_HAVE_BOOST
-BENCHMARK(create_boost)->Name("create/boost")->Apply(lifecycle_sizes);
+BENCHMARK_CAPTURE(create_boost, alone, false)->Name("create/boost")->Apply(lifecycle_sizes);
 BENCHMARK(open_boost)->Name("open/boost")->Apply(lifecycle_sizes);
 BENCHMARK(open_or_create_boost)->Name("open_or_create/boost")->Apply(lifecycle_sizes);
 BENCHMARK(held_open_boost)->Name("held_open/boost")->Apply(lifecycle_sizes);
-BENCHMARK(create_open_boost)->Name("create_open/boost")->Apply(lifecycle_sizes);
+BENCHMARK_CAPTURE(create_boost, with_opener, true)->Name("create_open/boost")->Apply(lifecycle_sizes);
 #endif
 
 // Size scaling: create + map + unmap + close from 4 KiB to 64 GiB, pages never touched. Above
@@ -632,7 +615,9 @@ BENCHMARK_CAPTURE(create_namedshm, reserved, namedshm::Backing::reserved)
     ->Name("scale/namedshm-reserved")
     ->Apply([](auto* b) { scaling_sizes(b, gib); });
 #if NAMEDSHM_BENCH_HAVE_BOOST
-BENCHMARK(create_boost)->Name("scale/boost")->Apply([](auto* b) { scaling_sizes(b, largest_sparse); });
+BENCHMARK_CAPTURE(create_boost, alone, false)->Name("scale/boost")->Apply([](auto* b) {
+  scaling_sizes(b, largest_sparse);
+});
 #endif
 
 BENCHMARK_CAPTURE(one_call, fstat, call_fstat)->Name("syscall/fstat")->UseRealTime();

@@ -126,9 +126,10 @@ inline bool map_whole_and_unmap(HANDLE section, SizeFrom from, const SectionQuer
   return true;
 }
 
-/// CreateFileMappingW + the ERROR_ALREADY_EXISTS check + MapViewOfFile(size) + UnmapViewOfFile
-/// + CloseHandle.
-inline bool create_raw(const wchar_t* name, std::size_t size, Failure& failure) {
+/// CreateFileMappingW + the ERROR_ALREADY_EXISTS check + MapViewOfFile(size), then `between()`
+/// (false: it failed), then UnmapViewOfFile + CloseHandle.
+template <class Between>
+bool create_raw_around(const wchar_t* name, std::size_t size, Failure& failure, Between between) {
   HANDLE section =
       ::CreateFileMappingW(INVALID_HANDLE_VALUE, nullptr, PAGE_READWRITE, high_part(size), low_part(size), name);
   if (section == nullptr) return failed(failure, "CreateFileMappingW", ::GetLastError());
@@ -142,10 +143,17 @@ inline bool create_raw(const wchar_t* name, std::size_t size, Failure& failure) 
     ::CloseHandle(section);
     return failed(failure, "MapViewOfFile", error);
   }
+  const bool done = between();
   benchmark::DoNotOptimize(view);
   ::UnmapViewOfFile(view);
   ::CloseHandle(section);
-  return true;
+  return done;
+}
+
+/// CreateFileMappingW + the ERROR_ALREADY_EXISTS check + MapViewOfFile(size) + UnmapViewOfFile
+/// + CloseHandle.
+inline bool create_raw(const wchar_t* name, std::size_t size, Failure& failure) {
+  return create_raw_around(name, size, failure, [] { return true; });
 }
 
 inline bool create_namedshm(const std::string& name, std::size_t size, Failure& failure) {
@@ -207,26 +215,10 @@ inline bool open_or_create_namedshm(const std::string& name, std::size_t size, F
 }
 
 /// Create + open + close the opener + close the creator (whose handle is the last: the kernel
-/// deletes the section), with the raw calls: create_raw's and open_raw's (VirtualQuery), nested.
+/// deletes the section), with the raw calls: open_raw's (VirtualQuery) inside create_raw's.
 inline bool create_open_raw(const wchar_t* name, std::size_t size, const SectionQuery& query, Failure& failure) {
-  HANDLE section =
-      ::CreateFileMappingW(INVALID_HANDLE_VALUE, nullptr, PAGE_READWRITE, high_part(size), low_part(size), name);
-  if (section == nullptr) return failed(failure, "CreateFileMappingW", ::GetLastError());
-  if (::GetLastError() == ERROR_ALREADY_EXISTS) {
-    ::CloseHandle(section);
-    return failed(failure, "CreateFileMappingW", ERROR_ALREADY_EXISTS);
-  }
-  void* view = ::MapViewOfFile(section, FILE_MAP_READ | FILE_MAP_WRITE, 0, 0, size);
-  if (view == nullptr) {
-    const DWORD error = ::GetLastError();
-    ::CloseHandle(section);
-    return failed(failure, "MapViewOfFile", error);
-  }
-  const bool opened = open_raw(name, SizeFrom::virtual_query, query, size, failure);
-  benchmark::DoNotOptimize(view);
-  ::UnmapViewOfFile(view);
-  ::CloseHandle(section);
-  return opened;
+  return create_raw_around(name, size, failure,
+                           [&] { return open_raw(name, SizeFrom::virtual_query, query, size, failure); });
 }
 
 inline bool create_open_namedshm(const std::string& name, std::size_t size, Failure& failure) {
