@@ -7,7 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstddef>       // std::size_t
-#include <cstdint>       // std::uint64_t
+#include <cstdint>       // std::uint64_t, std::int64_t (benchmark arguments)
 #include <string>        // std::string, names
 #include <system_error>  // std::error_code, std::system_category
 
@@ -25,6 +25,11 @@ inline constexpr std::size_t gib = 1024 * mib;
 
 /// The region size a benchmark was registered with (its first argument).
 inline std::size_t size_of(const benchmark::State& state) { return static_cast<std::size_t>(state.range(0)); }
+
+/// The lifecycle sizes: a page, and 1 GiB that is never touched; real time is measured too.
+inline void lifecycle_sizes(benchmark::internal::Benchmark* b) {
+  b->Arg(static_cast<std::int64_t>(4 * kib))->Arg(static_cast<std::int64_t>(gib))->UseRealTime();
+}
 
 /// A name no other process and no other run of this process uses: "namedshm-bench-PID-N".
 /// Object names (POSIX without the leading '/', Windows without "Local\") are the same for

@@ -92,8 +92,8 @@ def fmt_ratio(r):
     return f"**{r['median']:.2f}** [{r['q1']:.2f}–{r['q3']:.2f}]"
 
 
-def fmt_us(ns):
-    return "n/a" if ns is None else f"{ns / 1e3:.1f}"
+def fmt_us(ns, digits=1):
+    return "n/a" if ns is None else f"{ns / 1e3:.{digits}f}"
 
 
 def verdict(r, target):
@@ -161,7 +161,8 @@ class Report:
         return "\n".join(lines)
 
 
-SYSCALLS = ["fstat", "flock", "fchmod", "getrlimit", "fstatvfs", "stat", "shm_open+close"]
+SYSCALLS = ["fstat", "flock", "flock-ex-refused", "flock-ex+sh", "fchmod", "getrlimit", "fstatvfs", "stat",
+            "shm_open+close"]
 TYPED_INTRO = ("A pass reads (sum) or writes (increment) 2048 `std::uint64_t` (16 KiB, in L1), in two loop shapes: "
                "indexed (`v[i]`, i < size) and range (range-for over the view; a pointer running to `p + count` "
                "for the raw side). The typed side makes its view on every pass, so the checks of `array<T>()` "
@@ -201,7 +202,8 @@ def read_callgrind(work, functions, passes):
 
 
 SERVER_CYCLES = ["create-raw", "create-namedshm", "open-raw", "open-raw-known-size", "open-raw+query", "open-namedshm",
-                 "open_or_create-raw", "open_or_create-raw+query", "open_or_create-namedshm"]
+                 "open_or_create-raw", "open_or_create-raw+query", "open_or_create-namedshm", "create_open-raw",
+                 "create_open-namedshm"]
 
 
 def server_requests(path, cycle, cycles):
@@ -244,17 +246,68 @@ def previous_lifecycle(path, entries, basis):
     return md + [""]
 
 
-def syscall_table(work):
+def syscall_table(work, before_commit):
     """bench/count_syscalls.sh's table, if bench.sh ran it (strace)."""
     path = os.path.join(work, "syscalls.md")
     if not os.path.exists(path):
         return []
     with open(path, encoding="utf-8") as handle:
         table = handle.read().strip()
+    before = (f" `namedshm-before` is namedshm at {before_commit}, built from that commit's headers." if before_commit
+              else "")
     return ["#### System calls per operation", "",
             "Counted by `bench/count_syscalls.sh` (`strace -f -c` on bench/syscall_count.cpp, 1000 cycles less "
-            "a run of none, 4 KiB): create = create + map + unmap + close + remove, open = open + map + unmap + "
-            "close.", "", table, ""]
+            "a run of none, 4 KiB): create = create + map + unmap + close + remove; open and open_or_create = of an "
+            "object that raw calls made, + map + unmap + close; held_open = open + map + unmap + close while a "
+            "creator made by the same library holds the name; create_open = create + map, open + map, close the "
+            "opener, close the creator (the last)." + before, "", table, ""]
+
+
+def two_handles(rep, runs, before_commit):
+    """Issue 18's cycles: namedshm now against namedshm before the change (the same binary, randomly
+    interleaved), raw calls and Boost, with one handle and with two. (markdown lines, JSON)."""
+    heading = "#### Two handles, and namedshm before and after issue 18"
+    have_before = any(name.endswith(f"/namedshm-before/{4 * KIB}") for name in runs)
+    old = f"namedshm at {before_commit}" if before_commit else "namedshm before"
+    md = [heading, "",
+          "`held_open`: open + map + unmap + close of a second handle while a creator made by the same library "
+          "holds the name (made outside the timed loop). `create_open`: create + map, open + map, close the opener, "
+          "close the creator (the last handle: it removes the name). "
+          + (f"\"{old}\" is namedshm as commit {before_commit} made it (the last one before issue 18), compiled "
+             "into the same binary under another namespace (bench/lifecycle_before.cpp) and run in the same random "
+             "interleaving. " if have_before else
+             "**The earlier commit's namedshm was not built into this run** (NAMEDSHM_BENCH_BEFORE): no before/after "
+             "ratios. ")
+          + "Raw baselines: `raw` the plain calls; \"raw with the calls of before\" adds the shared lock (opener) "
+            "and create's safety calls (creator), as namedshm did before issue 18; \"raw with the same calls\" makes "
+            "exactly namedshm's calls now (the opener's flock(LOCK_EX | LOCK_NB) refused, flock(LOCK_SH), fstat; at "
+            "close flock(LOCK_EX | LOCK_NB), refused to the opener, granted to the last creator).", ""]
+    entries = []
+    for size in (4 * KIB, GIB):
+        s = size_label(size)
+        if have_before:
+            for op in ("create", "open", "open_or_create"):
+                entries.append(rep.compare(f"{op} {s}: namedshm ÷ {old} (one handle)", f"{op}/namedshm/{size}",
+                                           f"{op}/namedshm-before/{size}", ("max", 1.10)))
+        for op, same_now, same_before in (("held_open", "raw+claim", "raw+lock"),
+                                          ("create_open", "raw+all", "raw+all-before")):
+            now, before = f"{op}/namedshm/{size}", f"{op}/namedshm-before/{size}"
+            if have_before:
+                entries.append(rep.compare(f"{op} {s}: namedshm ÷ {old}", now, before, ("max", 1.10)))
+            entries += [
+                rep.compare(f"{op} {s}: namedshm ÷ raw", now, f"{op}/raw/{size}"),
+                rep.compare(f"{op} {s}: namedshm ÷ raw with the same calls", now, f"{op}/{same_now}/{size}"),
+                rep.compare(f"{op} {s}: raw with namedshm's calls now ÷ raw with the calls of before",
+                            f"{op}/{same_now}/{size}", f"{op}/{same_before}/{size}"),
+            ]
+            if have_before:
+                entries += [rep.compare(f"{op} {s}: {old} ÷ raw", before, f"{op}/raw/{size}"),
+                            rep.compare(f"{op} {s}: {old} ÷ raw with the calls of before", before,
+                                        f"{op}/{same_before}/{size}")]
+            entries += [rep.compare(f"{op} {s}: namedshm ÷ Boost", now, f"{op}/boost/{size}"),
+                        rep.compare(f"{op} {s}: Boost ÷ raw", f"{op}/boost/{size}", f"{op}/raw/{size}")]
+    md += [rep.table(entries), ""]
+    return md, {"before_commit": before_commit if have_before else None, "comparisons": entries}
 
 
 def machine(args, context):
@@ -682,23 +735,31 @@ def native(args):
             s = size_label(size)
             life += [
                 rep.compare(f"{op} {s}: namedshm ÷ raw", f"{op}/namedshm/{size}", f"{op}/raw/{size}", ("max", 1.05)),
-                rep.compare(f"{op} {s}: namedshm ÷ raw with the same lock", f"{op}/namedshm/{size}",
-                            f"{op}/raw+lock/{size}", ("max", 1.05)),
+                rep.compare(f"{op} {s}: namedshm ÷ raw with the same calls", f"{op}/namedshm/{size}",
+                            f"{op}/raw+claim/{size}", ("max", 1.05)),
                 rep.compare(f"{op} {s}: namedshm ÷ Boost", f"{op}/namedshm/{size}", f"{op}/boost/{size}", ("max", 1.10)),
                 rep.compare(f"{op} {s}: Boost ÷ raw", f"{op}/boost/{size}", f"{op}/raw/{size}"),
             ]
     md += ["### 1. Lifecycle: namedshm vs raw calls vs Boost.Interprocess", "",
            "Each cycle is create (or open) + map + unmap + close (+ unlink for create); 1 GiB is never "
-           "touched. \"raw with the same safety calls\" is the raw code plus the system calls namedshm adds "
-           "(below): the part of the ratio that is namedshm's own code.", "", rep.table(life), ""]
+           "touched. The objects that `open` and `open_or_create` open are made by raw calls, so to namedshm "
+           "they are foreign (not marked as its own, held by no namedshm handle): since issue 18 it takes "
+           "their lock as flock(LOCK_EX | LOCK_NB), fstat, flock(LOCK_SH). \"raw with the same safety calls\" "
+           "and \"raw with the same calls\" are the raw code plus the system calls namedshm adds (below): the "
+           "part of the ratio that is namedshm's own code.", "", rep.table(life), ""]
     md += previous_lifecycle(args.previous, life, "cpu")
-    md += syscall_table(args.work)
+    before_commit = context.get("namedshm_before_commit") or args.before_commit or None
+    two_md, two = two_handles(rep, runs, before_commit)
+    md += two_md
+    md += syscall_table(args.work, before_commit)
 
     steps = [("lock", "flock(LOCK_SH) + fstat"),
              ("mode", "fchmod only if the umask narrowed the mode (none here: umask 022); alone, an fstat"),
              ("room", "getrlimit + fstatvfs"),
              ("verify", "stat of /dev/shm/NAME before shm_unlink; alone, an fstat too"),
-             ("all", "all of the above (what namedshm does)")]
+             ("last", "flock(LOCK_EX \\| LOCK_NB) before removing the name: is this the last handle? (issue 18)"),
+             ("all-before", "lock, mode, room, verify: what namedshm did before issue 18"),
+             ("all", "all of the above: what namedshm does now")]
     md += ["#### What each safety step of `create` costs", "",
            "| step | system calls | extra µs (CPU), 4 KiB | raw + step ÷ raw, 4 KiB | extra µs (CPU), 1 GiB |"
            " raw + step ÷ raw, 1 GiB |", "| --- | --- | --- | --- | --- | --- |"]
@@ -713,17 +774,21 @@ def native(args):
                 extra = median_of(runs, a, "cpu") - median_of(runs, b, "cpu")
             r = ratio(runs, a, b, "cpu")
             entry[str(size)] = {"extra_ns": extra, "ratio": r}
-            row += f" {fmt_us(extra)} | {fmt_ratio(r)} |"
+            row += f" {fmt_us(extra, 2)} | {fmt_ratio(r)} |"
         md.append(row)
         step_json.append(entry)
     open_extra = {}
     for op in ("open", "open_or_create"):
-        a, b = median_of(runs, f"{op}/raw+lock/{4 * KIB}", "cpu"), median_of(runs, f"{op}/raw/{4 * KIB}", "cpu")
-        open_extra[op] = None if a is None or b is None else a - b
-    md += ["", f"For `open` and `open_or_create` namedshm adds flock(LOCK_SH) + fstat: "
-               f"{fmt_us(open_extra['open'])} µs and {fmt_us(open_extra['open_or_create'])} µs (CPU, 4 KiB).", "",
+        for step in ("lock", "claim"):
+            a, b = median_of(runs, f"{op}/raw+{step}/{4 * KIB}", "cpu"), median_of(runs, f"{op}/raw/{4 * KIB}", "cpu")
+            open_extra[f"{op}+{step}"] = None if a is None or b is None else a - b
+    md += ["", f"For `open` and `open_or_create` of a foreign object namedshm adds flock(LOCK_EX | LOCK_NB) + fstat "
+               f"+ flock(LOCK_SH) (`raw+claim`): {fmt_us(open_extra['open+claim'], 2)} µs and "
+               f"{fmt_us(open_extra['open_or_create+claim'], 2)} µs (CPU, 4 KiB); before issue 18 it added "
+               f"flock(LOCK_SH) + fstat (`raw+lock`): {fmt_us(open_extra['open+lock'], 2)} µs and "
+               f"{fmt_us(open_extra['open_or_create+lock'], 2)} µs.", "",
            "The price of one system call here, alone in a loop (median CPU µs): " + ", ".join(
-               f"{call} {fmt_us(median_of(runs, f'syscall/{call}', 'cpu'))}" for call in SYSCALLS) + ".", ""]
+               f"{call} {fmt_us(median_of(runs, f'syscall/{call}', 'cpu'), 2)}" for call in SYSCALLS) + ".", ""]
 
     # 2. Size scaling.
     sizes = sorted({int(name.rsplit("/", 1)[1]) for name in runs if name.startswith("scale/")})
@@ -792,7 +857,9 @@ def native(args):
     mutex_md, mutex_json = mutex_section(args, "native", 5)
     md += mutex_md
     syscalls = {call: median_of(runs, f"syscall/{call}", "cpu") for call in SYSCALLS}
+    m["before_commit"] = before_commit
     result = {"platform": "native", "machine": m, "context": context, "comparisons": rep.comparisons, "ipc": ipc_json,
+              "two_handles": two,
               "mutex": mutex_json,
               "syscall_cpu_ns": syscalls, "safety_steps": step_json, "open_lock_extra_ns": open_extra, "touch": touch_json,
               "callgrind": callgrind, "runs": runs}
@@ -824,13 +891,21 @@ def windows(args):
                         f"open_or_create/raw/{size}", ("max", 1.05)),
             rep.compare(f"open_or_create {s}: namedshm ÷ raw with NtQuerySection (0.2's calls)",
                         f"open_or_create/namedshm/{size}", f"open_or_create/raw+query/{size}"),
+            rep.compare(f"held_open {s}: namedshm ÷ raw (each holder made by its own side)",
+                        f"held_open/namedshm/{size}", f"held_open/raw/{size}", ("max", 1.05)),
+            rep.compare(f"create_open {s}: namedshm ÷ raw", f"create_open/namedshm/{size}", f"create_open/raw/{size}",
+                        ("max", 1.05)),
         ]
     typed = typed_comparisons(rep)
     md += ["### Lifecycle: namedshm vs raw Win32 calls", "",
            "Raw create: CreateFileMappingW + the ERROR_ALREADY_EXISTS check + MapViewOfFile + UnmapViewOfFile + "
            "CloseHandle. Raw open: OpenFileMappingW + MapViewOfFile(0) + VirtualQuery (to learn the size) + "
            "UnmapViewOfFile + CloseHandle, the calls namedshm makes too (0.2 asked NtQuerySection for the exact "
-           "size instead: one wineserver request more, and a handle with SECTION_QUERY).", "",
+           "size instead: one wineserver request more, and a handle with SECTION_QUERY). Two handles: `held_open` "
+           "opens while a creator holds the name (a section exists only while a handle is open, so the raw side "
+           "is `open/raw` itself; namedshm's holder is a namedshm region), `create_open` is create + open + close "
+           "the opener + close the creator, whose handle is the last. Issue 18 did not change the Win32 backend.",
+           "",
            rep.table(life), ""] + previous_lifecycle(args.previous, life, "real") + ["### Typed access", "", TYPED_INTRO, "", rep.table(typed, unit="ns per pass"), ""]
     server = {}
     trace = os.path.join(args.work, "server.trace")
@@ -894,6 +969,8 @@ def main():
     parser.add_argument("--commit", default="", help="the commit measured (git describe --always --dirty)")
     parser.add_argument("--previous", help="an earlier results JSON, whose lifecycle ratios are shown beside")
     parser.add_argument("--suite", choices=["broadcast"], help="report this suite alone, into its own files")
+    parser.add_argument("--before-commit", default="",
+                        help="the commit whose namedshm the lifecycle suite ran as namedshm-before, if any")
     args = parser.parse_args()
     if args.suite == "broadcast":
         broadcast_only(args)

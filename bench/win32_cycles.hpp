@@ -1,6 +1,7 @@
 // namedshm benchmarks, Windows: one lifecycle cycle each, with namedshm and with the raw Win32
-// calls written by hand. lifecycle_win32.cpp times them; win32_server_calls.cpp counts the
-// wineserver requests they make, which noise cannot blur.
+// calls written by hand (one handle, or two: create + open + close both). lifecycle_win32.cpp
+// times them; win32_server_calls.cpp counts the wineserver requests they make, which noise
+// cannot blur.
 // SPDX-License-Identifier: MIT
 #ifndef NAMEDSHM_BENCH_WIN32_CYCLES_HPP
 #define NAMEDSHM_BENCH_WIN32_CYCLES_HPP
@@ -125,9 +126,10 @@ inline bool map_whole_and_unmap(HANDLE section, SizeFrom from, const SectionQuer
   return true;
 }
 
-/// CreateFileMappingW + the ERROR_ALREADY_EXISTS check + MapViewOfFile(size) + UnmapViewOfFile
-/// + CloseHandle.
-inline bool create_raw(const wchar_t* name, std::size_t size, Failure& failure) {
+/// CreateFileMappingW + the ERROR_ALREADY_EXISTS check + MapViewOfFile(size), then `between()`
+/// (false: it failed), then UnmapViewOfFile + CloseHandle.
+template <class Between>
+bool create_raw_around(const wchar_t* name, std::size_t size, Failure& failure, Between between) {
   HANDLE section =
       ::CreateFileMappingW(INVALID_HANDLE_VALUE, nullptr, PAGE_READWRITE, high_part(size), low_part(size), name);
   if (section == nullptr) return failed(failure, "CreateFileMappingW", ::GetLastError());
@@ -141,10 +143,17 @@ inline bool create_raw(const wchar_t* name, std::size_t size, Failure& failure) 
     ::CloseHandle(section);
     return failed(failure, "MapViewOfFile", error);
   }
+  const bool done = between();
   benchmark::DoNotOptimize(view);
   ::UnmapViewOfFile(view);
   ::CloseHandle(section);
-  return true;
+  return done;
+}
+
+/// CreateFileMappingW + the ERROR_ALREADY_EXISTS check + MapViewOfFile(size) + UnmapViewOfFile
+/// + CloseHandle.
+inline bool create_raw(const wchar_t* name, std::size_t size, Failure& failure) {
+  return create_raw_around(name, size, failure, [] { return true; });
 }
 
 inline bool create_namedshm(const std::string& name, std::size_t size, Failure& failure) {
@@ -202,6 +211,24 @@ inline bool open_or_create_namedshm(const std::string& name, std::size_t size, F
     return false;
   }
   benchmark::DoNotOptimize(region.data());
+  return true;
+}
+
+/// Create + open + close the opener + close the creator (whose handle is the last: the kernel
+/// deletes the section), with the raw calls: open_raw's (VirtualQuery) inside create_raw's.
+inline bool create_open_raw(const wchar_t* name, std::size_t size, const SectionQuery& query, Failure& failure) {
+  return create_raw_around(name, size, failure,
+                           [&] { return open_raw(name, SizeFrom::virtual_query, query, size, failure); });
+}
+
+inline bool create_open_namedshm(const std::string& name, std::size_t size, Failure& failure) {
+  const auto creator = namedshm::SharedRegion::create(name, size, failure.code);
+  if (failure.code) {
+    failure.call = "namedshm create";
+    return false;
+  }
+  if (!open_namedshm(name, failure)) return false;
+  benchmark::DoNotOptimize(creator.data());
   return true;
 }
 

@@ -3,10 +3,10 @@
 //   win32_server_calls.exe CYCLE COUNT
 // sets up, then runs COUNT cycles of CYCLE (create-raw, create-namedshm, open-raw,
 // open-raw-known-size, open-raw+query, open-namedshm, open_or_create-raw,
-// open_or_create-raw+query, open_or_create-namedshm) on 4 KiB between two marker requests (events
-// named "namedshm-bench-trace-begin CYCLE" and "... end CYCLE"). scripts/bench.sh --windows runs
-// it against a wineserver started with -d1 (request tracing), and bench/report.py counts the
-// requests of this thread between the markers.
+// open_or_create-raw+query, open_or_create-namedshm, create_open-raw, create_open-namedshm) on
+// 4 KiB between two marker requests (events named "namedshm-bench-trace-begin CYCLE" and "...
+// end CYCLE"). scripts/bench.sh --windows runs it against a wineserver started with -d1
+// (request tracing), and bench/report.py counts the requests of this thread between the markers.
 // SPDX-License-Identifier: MIT
 #include <cstddef>  // std::size_t
 #include <cstdio>   // std::fprintf
@@ -61,6 +61,10 @@ int main(int argc, char** argv) {
       ok = win32::open_or_create_raw(existing.wide(), win32::SizeFrom::nt_query, query, size, failure);
     } else if (cycle == "open_or_create-namedshm") {
       ok = win32::open_or_create_namedshm(existing.name(), size, failure);
+    } else if (cycle == "create_open-raw") {
+      ok = win32::create_open_raw(fresh.c_str(), size, query, failure);
+    } else if (cycle == "create_open-namedshm") {
+      ok = win32::create_open_namedshm(fresh_utf8, size, failure);
     } else {
       std::fprintf(stderr, "unknown cycle %s\n", cycle.c_str());
       return 2;

@@ -18,6 +18,11 @@
 # The broadcast suite's results have files and README tables of their own
 # (bench/results/broadcast-native.*, broadcast-windows.*), so that it can be run alone without
 # replacing the other suites' published results.
+# Natively the lifecycle suite also times namedshm as an earlier commit made it, in the same
+# binary ("namedshm-before": bench/lifecycle_before.cpp), and counts its system calls:
+# NAMEDSHM_BENCH_BEFORE names the commit (default fed0ec1, the commit before issue 18's
+# lifetime rule), whose include folder is extracted once into build/bench-before/COMMIT; empty,
+# or a commit this clone does not have, leaves that baseline out.
 # NAMEDSHM_BENCH_REPETITIONS and NAMEDSHM_BENCH_MIN_TIME (seconds) override the defaults;
 # NAMEDSHM_BENCH_IPC_MIN_TIME the IPC and mutex suites' alone (0.2 s); NAMEDSHM_BENCH_PIN=0 turns off its pinning.
 set -euo pipefail
@@ -58,6 +63,25 @@ run_suite() {
   fi
 }
 
+# check_before_separate BUILD: the two namedshm versions in the lifecycle binary share no
+# symbol. The earlier one's object must define names in namedshm_before and none in namedshm;
+# the only defined symbols both objects have may be the benchmarks' own helpers (bench::),
+# Google Benchmark's and the standard library's.
+check_before_separate() {
+  local objects=$1/bench/CMakeFiles
+  local before=$objects/namedshm_bench_lifecycle_before.dir/lifecycle_before.cpp.o
+  local now=$objects/namedshm_bench_lifecycle.dir/lifecycle_posix.cpp.o
+  local shared symbols
+  shared=$(comm -12 <(nm --defined-only --extern-only "$before" | awk '{ print $3 }' | sort -u) \
+    <(nm --defined-only --extern-only "$now" | awk '{ print $3 }' | sort -u) | c++filt | grep namedshm || true)
+  symbols=$(nm -C --defined-only "$before")  # grep -q on a pipe would end nm early: pipefail
+  if ! grep -q 'namedshm_before::' <<<"$symbols" || grep -q '[( ]namedshm::' <<<"$symbols" || [ -n "$shared" ]; then
+    echo "bench.sh: the earlier namedshm is not separate from this tree's in the lifecycle binary:" >&2
+    printf '%s\n' "$shared" >&2
+    exit 1
+  fi
+}
+
 # leftovers: names of ours still in /dev/shm (every benchmark name starts with namedshm-bench-).
 leftovers() { find /dev/shm -maxdepth 1 -name 'namedshm-bench-*' -printf '%f\n' 2>/dev/null || true; }
 
@@ -77,8 +101,23 @@ if [ "$windows" = 0 ]; then
   ipc_min_time=${NAMEDSHM_BENCH_IPC_MIN_TIME:-${NAMEDSHM_BENCH_MIN_TIME:-0.2}}
   build=build/release
   work=$build/bench/results
+  before_commit=${NAMEDSHM_BENCH_BEFORE-fed0ec1}
+  before_include=""
+  if [ -n "$before_commit" ] && git cat-file -e "$before_commit^{commit}" 2>/dev/null; then
+    before_include=$NAMEDSHM_ROOT/build/bench-before/$before_commit/include
+    if [ ! -d "$before_include" ]; then
+      log "extracting the headers of $before_commit into build/bench-before/$before_commit"
+      rm -rf "build/bench-before/$before_commit.tmp" && mkdir -p "build/bench-before/$before_commit.tmp"
+      git archive "$before_commit" include | tar -x -C "build/bench-before/$before_commit.tmp"
+      mv "build/bench-before/$before_commit.tmp" "build/bench-before/$before_commit"
+    fi
+  elif [ -n "$before_commit" ]; then
+    echo "bench.sh: commit $before_commit is not in this clone: no namedshm-before baseline" >&2
+    before_commit=""
+  fi
   log "configure and build (preset release, $build)"
-  cmake --preset release -DNAMEDSHM_BUILD_BENCHMARKS=ON >build/bench-release.configure.log 2>&1 ||
+  cmake --preset release -DNAMEDSHM_BUILD_BENCHMARKS=ON -DNAMEDSHM_BENCH_BEFORE_INCLUDE="$before_include" \
+    -DNAMEDSHM_BENCH_BEFORE_COMMIT="$before_commit" >build/bench-release.configure.log 2>&1 ||
     { cat build/bench-release.configure.log; exit 1; }
   compiler="$(c++ --version | head -1) -O3 (CMake Release)"
   if [ "$only" = broadcast ]; then
@@ -95,6 +134,7 @@ if [ "$windows" = 0 ]; then
   fi
   cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_bench_ipc \
     namedshm_bench_mutex namedshm_bench_broadcast namedshm_typed_access_callgrind
+  [ -z "$before_commit" ] || check_before_separate "$build"
   rm -rf "$work" && mkdir -p "$work"
   before=$(leftovers)
 
@@ -115,7 +155,7 @@ if [ "$windows" = 0 ]; then
   done
 
   log "system calls per operation (strace -f -c)"
-  bench/count_syscalls.sh | tee "$work/syscalls.md"
+  bench/count_syscalls.sh ${before_commit:+--before "$before_include"} | tee "$work/syscalls.md"
 
   log "report"
   [ -f "$results/native.json" ] && cp "$results/native.json" "$work/previous.json"
@@ -125,7 +165,7 @@ if [ "$windows" = 0 ]; then
     --tools "Google Benchmark $(dpkg-query -W -f='${Version}' libbenchmark-dev) (Debian), Boost $(dpkg-query -W -f='${Version}' libboost-dev) (Debian), $(valgrind --version)" \
     --repetitions "$repetitions" --min-time "$min_time" --typed-min-time "$typed_min_time" \
     --ipc-min-time "$ipc_min_time" --load-before "${load_before[@]}" \
-    --callgrind-passes "$passes" >"$work/report.md"
+    --callgrind-passes "$passes" --before-commit "$before_commit" >"$work/report.md"
   gnuplot -e "data='$results/scaling.dat'; output='$results/lifecycle.png'" bench/lifecycle.gp
   echo "wrote $results/native.json, $results/native.md, $results/lifecycle.png and bench/README.md"
   broadcast_report native "scripts/bench.sh"
@@ -174,7 +214,7 @@ else
   server_pid=$!
   sleep 1  # let it open its socket, so that the first client does not start a server of its own
   for cycle in create-raw create-namedshm open-raw open-raw-known-size open-raw+query open-namedshm \
-    open_or_create-raw open_or_create-raw+query open_or_create-namedshm; do
+    open_or_create-raw open_or_create-raw+query open_or_create-namedshm create_open-raw create_open-namedshm; do
     if ! "${wine_run[@]}" "$build/bench/namedshm_win32_server_calls.exe" "$cycle" "$cycles" >"$work/server.log" 2>&1; then
       cat "$work/server.log" >&2
       echo "bench.sh: the $cycle cycles failed" >&2
