@@ -331,7 +331,8 @@ TEST_CASE("bad names, long names, and names of other objects are refused clearly
   CHECK_FALSE(Mutex::create("", ec).valid());
   CHECK(ec == std::errc::invalid_argument);
   // 250 bytes after the prefix fit (Windows' kernel object adds ".lock"); 251 do not.
-  const std::string longest(250, 'm');
+  std::string longest = unique_name("mutex-longest");  // a name of this run, padded to 250 bytes
+  longest.append(250 - longest.size(), 'm');
   const auto fits = Mutex::create("Local\\" + longest, ec);
   CHECK_FALSE(ec);
   CHECK_FALSE(Mutex::create(std::string(251, 'm'), ec).valid());

@@ -44,7 +44,7 @@ function(build_and_run_consumer build_dir)
   namedshm_run("${CONSUMER_CMAKE}" --build "${build_dir}")
   file(GLOB program "${build_dir}/consumer" "${build_dir}/consumer.exe" "${build_dir}/main" "${build_dir}/main.exe")
   string(REPLACE "|" ";" emulator "${EMULATOR}")
-  namedshm_run(${emulator} "${program}")
+  namedshm_run(${emulator} "${program}" "${consumer_region_name}")
   set(namedshm_run_output "${namedshm_run_output}" PARENT_SCOPE)
 endfunction()
 
@@ -60,6 +60,15 @@ if(TOOLCHAIN)
 endif()
 if(NOT GENERATOR)
   set(GENERATOR Ninja)
+endif()
+
+# The consumer's region: a name new to each run, with scripts/test.sh's run id of the stage
+# (NAMEDSHM_TEST_RUN, see support/test_run.hpp) as every test's names have.
+string(RANDOM LENGTH 8 ALPHABET 0123456789abcdef unique)
+if(DEFINED ENV{NAMEDSHM_TEST_RUN})
+  set(consumer_region_name "nshm-test-$ENV{NAMEDSHM_TEST_RUN}-consumer-${unique}")
+else()
+  set(consumer_region_name "nshm-test-consumer-${unique}")
 endif()
 
 set(consumer_args "-DNAMEDSHM_CONSUME=${MODE}" "-DNAMEDSHM_SOURCE_DIR=${SOURCE_DIR}")

@@ -1,9 +1,19 @@
 # Runs two programs under callgrind with the same arguments and fails unless both execute the
 # same number of instructions:
-#   cmake -DVALGRIND=... -DFIRST=... -DSECOND=... -DCYCLES=N -DNAME=... -DWORK_DIR=... -P compare_callgrind.cmake
+#   cmake -DVALGRIND=... -DFIRST=... -DSECOND=... -DCYCLES=N -DWORK_DIR=... -P compare_callgrind.cmake
+# The region's name is new for each run, and carries the run id that scripts/test.sh gives each
+# stage (NAMEDSHM_TEST_RUN, see support/test_run.hpp), as every test's names do.
+string(RANDOM LENGTH 8 ALPHABET 0123456789abcdef unique)
+if(DEFINED ENV{NAMEDSHM_TEST_RUN})
+  set(NAME "nshm-test-$ENV{NAMEDSHM_TEST_RUN}-seam-cost-${unique}")
+else()
+  set(NAME "nshm-test-seam-cost-${unique}")
+endif()
 function(instructions program out_file result)
-  # Only main and what it calls: the loader's start-up depends on the path of the program.
-  execute_process(COMMAND "${VALGRIND}" --tool=callgrind --toggle-collect=main "--callgrind-out-file=${out_file}"
+  # Only the cycles (seam_cost.cpp): the loader's start-up depends on the path of the program,
+  # and reading the arguments on where the stack puts them.
+  execute_process(COMMAND "${VALGRIND}" --tool=callgrind "--toggle-collect=seam_cost_cycles*"
+                          "--callgrind-out-file=${out_file}"
                           "${program}" "${CYCLES}"
                           "${NAME}"
                   RESULT_VARIABLE status OUTPUT_VARIABLE output ERROR_VARIABLE errors)
