@@ -3,12 +3,6 @@
 #include <namedshm/event.hpp>
 #include <namedshm/namedshm.hpp>
 
-#if defined(_WIN32)
-#  include <windows.h>  // ERROR_INVALID_HANDLE, what a name of another kind of object gives
-#else
-#  include <cerrno>  // EEXIST, what a create of another object's name gives
-#endif
-
 #include <atomic>        // counters shared with children
 #include <chrono>        // time-outs
 #include <cstdint>       // std::uint32_t
@@ -19,6 +13,7 @@
 #include <vector>        // children and threads
 
 #include "support/catch.hpp"
+#include "support/os_errors.hpp"
 #include "support/process.hpp"
 
 using namedshm::Event;
@@ -196,24 +191,15 @@ TEST_CASE("event errors name the operation, the name and the reason", "[event][e
 TEST_CASE("a region's name is not an event's", "[event][errors]") {
   const auto name = unique_name("event-region");
   auto region = SharedRegion::create(name, 4096);
-#if defined(_WIN32)
-  // The name belongs to a kernel object of another type: ERROR_INVALID_HANDLE, for both.
-  const std::error_code opening_other_kind(ERROR_INVALID_HANDLE, std::system_category());
-  const std::error_code creating_other_kind = opening_other_kind;
-#else
-  // The region has no event's mark; a create finds the name taken.
-  const std::error_code opening_other_kind = std::make_error_code(std::errc::invalid_argument);
-  const std::error_code creating_other_kind(EEXIST, std::system_category());
-#endif
   std::error_code ec;
   auto opened = Event::open(name, ec);
-  CHECK(ec == opening_other_kind);
+  CHECK(ec == namedshm_test::opening_other_kind());
   CHECK_FALSE(opened.valid());
   // Both messages say what is wrong.
   CHECK_THROWS_WITH(Event::open(name),
                     NAMEDSHM_CONTAINS("another kind of object") || NAMEDSHM_CONTAINS("that is not an event"));
   auto created = Event::create(name, ec);
-  CHECK(ec == creating_other_kind);
+  CHECK(ec == namedshm_test::creating_other_kind());
   CHECK_FALSE(created.valid());
 }
 

@@ -6,12 +6,6 @@
 #include <namedshm/mutex.hpp>
 #include <namedshm/namedshm.hpp>
 
-#if defined(_WIN32)
-#  include <windows.h>  // ERROR_INVALID_HANDLE, ERROR_ACCESS_DENIED
-#else
-#  include <cerrno>  // EEXIST, EACCES
-#endif
-
 #include <atomic>        // std::atomic flags that processes signal through
 #include <chrono>        // timeouts
 #include <cstdint>       // std::uint64_t
@@ -23,6 +17,7 @@
 #include <vector>        // the children
 
 #include "support/catch.hpp"
+#include "support/os_errors.hpp"
 #include "support/other_user.hpp"
 #include "support/process.hpp"
 #include "support/sanitizers.hpp"
@@ -110,7 +105,7 @@ NAMEDSHM_CHILD_SCENARIO(mutex_open_as_other_user) {
   if (getuid() == 0) return namedshm_test::still_root_exit_code;
   std::error_code ec;
   const auto mutex = Mutex::open(args.at(0), ec);
-  return !mutex.valid() && ec == std::error_code(EACCES, std::system_category()) ? 0 : 1;
+  return !mutex.valid() && ec == namedshm_test::access_denied() ? 0 : 1;
 }
 #endif
 
@@ -351,19 +346,10 @@ TEST_CASE("bad names, long names, and names of other objects are refused clearly
   }
   const auto event_name = unique_name("event-not-mutex");
   const auto event = namedshm::Event::create(event_name);
-#if defined(_WIN32)
-  // The name belongs to a kernel object of another type: ERROR_INVALID_HANDLE, for both.
-  const std::error_code opening_other_kind(ERROR_INVALID_HANDLE, std::system_category());
-  const std::error_code creating_other_kind = opening_other_kind;
-#else
-  // The event's region has no mutex's mark; a create finds the name taken.
-  const std::error_code opening_other_kind = std::make_error_code(std::errc::invalid_argument);
-  const std::error_code creating_other_kind(EEXIST, std::system_category());
-#endif
   CHECK_FALSE(Mutex::open(event_name, ec).valid());
-  CHECK(ec == opening_other_kind);
+  CHECK(ec == namedshm_test::opening_other_kind());
   CHECK_FALSE(Mutex::create(event_name, ec).valid());
-  CHECK(ec == creating_other_kind);
+  CHECK(ec == namedshm_test::creating_other_kind());
 
   Mutex empty;
   CHECK(empty.lock(ec) == Locked::no);
@@ -381,7 +367,7 @@ TEST_CASE("Windows: a mutex made with a DACL that lets nobody in refuses every o
   auto mutex = Mutex::create(name, options);
   std::error_code ec;
   CHECK_FALSE(Mutex::open(name, ec).valid());
-  CHECK(ec == std::error_code(ERROR_ACCESS_DENIED, std::system_category()));
+  CHECK(ec == namedshm_test::access_denied());
 }
 #else
 TEST_CASE("POSIX: another user is refused a mutex made with the default mode 0600", "[mutex][security]") {
