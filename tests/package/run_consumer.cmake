@@ -62,14 +62,9 @@ if(NOT GENERATOR)
   set(GENERATOR Ninja)
 endif()
 
-# The consumer's region: a name new to each run, with scripts/test.sh's run id of the stage
-# (NAMEDSHM_TEST_RUN, see support/test_run.hpp) as every test's names have.
-string(RANDOM LENGTH 8 ALPHABET 0123456789abcdef unique)
-if(DEFINED ENV{NAMEDSHM_TEST_RUN})
-  set(consumer_region_name "nshm-test-$ENV{NAMEDSHM_TEST_RUN}-consumer-${unique}")
-else()
-  set(consumer_region_name "nshm-test-consumer-${unique}")
-endif()
+# The consumer's region: a name new to each run, with the run id of scripts/test.sh's stage.
+include("${CMAKE_CURRENT_LIST_DIR}/../support/test_run_name.cmake")
+namedshm_test_run_name(consumer_region_name consumer)
 
 set(consumer_args "-DNAMEDSHM_CONSUME=${MODE}" "-DNAMEDSHM_SOURCE_DIR=${SOURCE_DIR}")
 set(consumer_dir "${CMAKE_CURRENT_LIST_DIR}/consumer")

@@ -1,14 +1,9 @@
 # Runs two programs under callgrind with the same arguments and fails unless both execute the
 # same number of instructions:
 #   cmake -DVALGRIND=... -DFIRST=... -DSECOND=... -DCYCLES=N -DWORK_DIR=... -P compare_callgrind.cmake
-# The region's name is new for each run, and carries the run id that scripts/test.sh gives each
-# stage (NAMEDSHM_TEST_RUN, see support/test_run.hpp), as every test's names do.
-string(RANDOM LENGTH 8 ALPHABET 0123456789abcdef unique)
-if(DEFINED ENV{NAMEDSHM_TEST_RUN})
-  set(NAME "nshm-test-$ENV{NAMEDSHM_TEST_RUN}-seam-cost-${unique}")
-else()
-  set(NAME "nshm-test-seam-cost-${unique}")
-endif()
+# The region's name: new for each run, with the run id of scripts/test.sh's stage.
+include("${CMAKE_CURRENT_LIST_DIR}/../support/test_run_name.cmake")
+namedshm_test_run_name(NAME seam-cost)
 function(instructions program out_file result)
   # Only the cycles (seam_cost.cpp): the loader's start-up depends on the path of the program,
   # and reading the arguments on where the stack puts them.
