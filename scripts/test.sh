@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: installs what is missing (as root on Debian), then
-# builds and runs every test preset and ends with one line "N passed, N failed".
+# builds and runs every test preset and ends with one line "N passed, N failed, N skipped".
 #   scripts/test.sh                 every stage
 #   scripts/test.sh gcc mingw-wine  only the stages named
 set -uo pipefail
@@ -21,24 +21,90 @@ install_missing cmake ninja-build g++ clang lld libclang-rt-14-dev catch2 g++-mi
 
 passed=0
 failed=0
+skipped=0  # tests that could not run here and said why (NAMEDSHM_SKIP): neither passed nor failed
 started=$SECONDS
 
-# test_names: the shared-memory names that tests and examples make (nshm-test-*, namedshm-*),
-# as /dev/shm lists them, sorted. Wine's names live inside wineserver, not there.
-test_names() { ls /dev/shm 2>/dev/null | grep -E '^(nshm|namedshm)-' | sort; }
+# Each stage's tests run under a run id of their own, NAMEDSHM_TEST_RUN (support/test_run.hpp),
+# which every name they make carries: nshm-test-RUN-..., namedshm-pair-RUN-... So this script
+# looks at, reports and removes only what the stage it runs left, never the names of another
+# run going on beside it. The id: this script's start (hex seconds) and pid, and the stage's
+# number.
+run_base="t$(printf '%x' "$(date +%s)")p$$"
 
-# check_names_left STAGE BEFORE: fails the stage (one failure) if it left names that were not
-# in BEFORE (test_names before it ran): every test must clean up after itself, also after a
-# crash it caused on purpose. Removes them, so that the next stage is not blamed.
+# What is checked for what a stage's tests leave behind, and where:
+# - natively (gcc, clang, gcc-catch2-v3, asan, tsan, valgrind): no name of the stage's run is
+#   left in /dev/shm (check_names_left); every test also checks its own descriptors and views.
+# - under Wine (mingw-wine, clang-mingw-wine): Wine keeps names inside wineserver, not in
+#   /dev/shm, and on Windows a name lives only as long as a handle to it, so a name can outlive
+#   its test only in a process that outlives its test. The Wine fixture's last test (wine: stop
+#   the wineserver, cmake/wine-stop.sh) fails if any test program still runs after the last
+#   test; check_wine_left then fails the stage if a Wine process or a wineserver of the stage's
+#   prefix is still there after CTest. Each test checks its own handles and views.
+
+# stage_names: the shared-memory names of the running stage's tests (NAMEDSHM_TEST_RUN) in
+# /dev/shm, one a line, sorted. Names may hold spaces (a pair test's name does).
+stage_names() {
+  ls /dev/shm 2>/dev/null | grep -E "^(nshm-test|namedshm-pair)-${NAMEDSHM_TEST_RUN}-" | sort
+}
+
+# check_names_left STAGE: fails the stage (one failure) if its tests left names in /dev/shm:
+# every test must clean up after itself, also after a crash it caused on purpose. Lists and
+# removes them, so that they do not pile up.
 check_names_left() {
-  local stage=$1 before=$2 left
-  left=$(comm -13 <(printf '%s\n' "$before") <(test_names) | sed '/^$/d')
-  [ -z "$left" ] && return 0
+  local stage=$1 name
+  local left=()
+  mapfile -t left < <(stage_names)
+  [ ${#left[@]} -eq 0 ] && return 0
   echo "$stage: FAILED: the tests left these names in /dev/shm:"
-  # shellcheck disable=SC2086 # one name per word: names hold no spaces
-  printf '  %s\n' $left
-  (cd /dev/shm && rm -f -- $left)
+  printf '  %s\n' "${left[@]}"
+  for name in "${left[@]}"; do rm -f -- "/dev/shm/$name"; done
   failed=$((failed + 1))
+}
+
+# wine_processes PREFIX: the pids and command lines of the processes that run in the Wine
+# prefix PREFIX (wineserver included), one a line.
+wine_processes() {
+  local prefix=$1 dir
+  for dir in /proc/[0-9]*; do
+    { tr '\0' '\n' <"$dir/environ"; } 2>/dev/null | grep -qxF "WINEPREFIX=$prefix" || continue
+    case "$(readlink "$dir/exe" 2>/dev/null)" in
+      */wine*) echo "${dir#/proc/} $({ tr '\0' ' ' <"$dir/cmdline"; } 2>/dev/null)" ;;
+    esac
+  done
+}
+
+# check_wine_left PRESET: fails the stage (one failure) if a Wine process or wineserver of the
+# preset's prefix outlived its CTest run, whose fixture stops the server; lists and ends them.
+check_wine_left() {
+  local preset=$1 line
+  local left=()
+  mapfile -t left < <(wine_processes "$NAMEDSHM_ROOT/build/$preset/wineprefix")
+  [ ${#left[@]} -eq 0 ] && return 0
+  echo "$preset: FAILED: these Wine processes outlived the tests (pid, command line):"
+  printf '  %s\n' "${left[@]}"
+  for line in "${left[@]}"; do kill -KILL "${line%% *}" 2>/dev/null; done
+  failed=$((failed + 1))
+}
+
+# count_ctest PRESET OUTPUT: adds what one CTest run says to the totals, and prints the
+# stage's own line. A skipped test is one that exited with its SKIP_RETURN_CODE (a Catch2 test
+# case that called NAMEDSHM_SKIP); CTest lists it under "did not run", counts it as neither
+# passed nor failed, and so does this script.
+count_ctest() {
+  local preset=$1 output=$2 summary total bad skips
+  summary=$(printf '%s\n' "$output" | grep -E '[0-9]+ tests failed out of [0-9]+' | tail -1)
+  if [ -z "$summary" ]; then
+    echo "$preset: ctest printed no summary"
+    failed=$((failed + 1))
+    return
+  fi
+  total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
+  bad=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$summary")
+  skips=$(printf '%s\n' "$output" | grep -cE '^[[:space:]]+[0-9]+ - .* \(Skipped\)$')
+  echo "$preset: $((total - bad - skips)) passed, $bad failed, $skips skipped"
+  passed=$((passed + total - bad - skips))
+  failed=$((failed + bad))
+  skipped=$((skipped + skips))
 }
 
 # build_preset PRESET: configure and build one preset. A preset that does not configure or
@@ -64,11 +130,13 @@ build_preset() {
 run_preset() {
   local preset=$1
   build_preset "$preset" || return
-  log "$preset: test"
-  local output names_before
-  names_before=$(test_names)
+  log "$preset: test (run id $NAMEDSHM_TEST_RUN)"
+  local output
   output=$(ctest --preset "$preset" 2>&1)
-  check_names_left "$preset" "$names_before"
+  case "$preset" in
+    *wine*) check_wine_left "$preset" ;;
+    *) check_names_left "$preset" ;;
+  esac
   printf '%s\n' "$output" | grep -v -E '^ +Start |Test +#[0-9]+: .* Passed'
   # A crash of Wine's own server is logged where the CTest fixture of cmake/wine_tests.cmake
   # sends its output: say so, since every test that was running then fails with it.
@@ -83,18 +151,7 @@ run_preset() {
     echo "$preset: Wine lost the verdict of $restarts run(s), made again:"
     grep -B12 "^wine-run: " "build/$preset/Testing/Temporary/LastTest.log" | grep -E "^Command:|^wine"
   fi
-  local summary
-  summary=$(printf '%s\n' "$output" | grep -E '[0-9]+ tests failed out of [0-9]+' | tail -1)
-  if [ -z "$summary" ]; then
-    echo "$preset: ctest printed no summary"
-    failed=$((failed + 1))
-    return
-  fi
-  local total bad
-  total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
-  bad=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$summary")
-  passed=$((passed + total - bad))
-  failed=$((failed + bad))
+  count_ctest "$preset" "$output"
 }
 
 # The one test binary that valgrind runs: all Catch2 test cases in one process, since valgrind
@@ -106,8 +163,10 @@ valgrind_binary=namedshm_tests_cxx17
 # so far: valgrind 3.19 maps the 5 GiB region (it warns about the large range, which is no error).
 valgrind_test_spec=()
 
-# run_valgrind: memcheck over the gcc preset's native tests, one pass or one failure. Any
-# memcheck error or definite leak fails it (--error-exitcode), as does a failed test. The
+# run_valgrind: memcheck over the gcc preset's native tests, counted as the other stages are:
+# each Catch2 test case passed, failed or skipped (Catch2 v2 counts a skipped one as passed;
+# each prints the marker "namedshm: skipped: " once), plus one failure if memcheck found an
+# error or a definite leak (--error-exitcode) or the run did not end with Catch2's summary. The
 # children that tests start are not traced (no --trace-children), so they run natively; that
 # needs tests/support/process.cpp to start the path readlink("/proc/self/exe") gives (valgrind
 # answers with the test binary), since an exec of /proc/self/exe itself would start valgrind's
@@ -121,21 +180,46 @@ run_valgrind() {
     failed=$((failed + 1))
     return
   fi
-  log "valgrind: memcheck"
-  local names_before
-  names_before=$(test_names)
+  log "valgrind: memcheck (run id $NAMEDSHM_TEST_RUN)"
   # From the tests' folder, where ctest runs them too. The timeout keeps a hang from using up
   # CI's time; a clean run takes 2 to 4 minutes.
-  if (cd "$valgrind_build/tests" && timeout 1800 valgrind --error-exitcode=99 --leak-check=full \
-    --errors-for-leak-kinds=definite "./$valgrind_binary" "${valgrind_test_spec[@]}") >build/valgrind.log 2>&1; then
-    grep -E '^(All tests passed|==[0-9]+== ERROR SUMMARY)' build/valgrind.log
-    passed=$((passed + 1))
-  else
+  local status=0
+  (cd "$valgrind_build/tests" && timeout 1800 valgrind --error-exitcode=99 --leak-check=full \
+    --errors-for-leak-kinds=definite "./$valgrind_binary" "${valgrind_test_spec[@]}") >build/valgrind.log 2>&1 ||
+    status=$?
+  check_names_left valgrind
+  # Catch2 v2's summary: "All tests passed (A assertions in N test cases)", or
+  # "test cases: N | P passed | F failed".
+  local cases bad skips summary
+  summary=$(grep -E '^(All tests passed \(|test cases: )' build/valgrind.log | tail -1)
+  cases=$(sed -n -E 's/^All tests passed \([0-9]+ assertions? in ([0-9]+) test cases?\).*/\1/p; s/^test cases: *([0-9]+) .*/\1/p' <<<"$summary")
+  bad=$(sed -n -E 's/^test cases: .*\| *([0-9]+) failed.*/\1/p' <<<"$summary")
+  skips=$(grep -c 'namedshm: skipped: ' build/valgrind.log)
+  grep -E '^(All tests passed|test cases:|==[0-9]+== ERROR SUMMARY)' build/valgrind.log
+  if [ -z "$cases" ]; then
     tail -60 build/valgrind.log
-    echo "valgrind: FAILED (build/valgrind.log)"
+    echo "valgrind: FAILED: the run ended without Catch2's summary (exit status $status; build/valgrind.log)"
+    failed=$((failed + 1))
+    return
+  fi
+  bad=${bad:-0}
+  echo "valgrind: $((cases - bad - skips)) passed, $bad failed, $skips skipped (test cases under memcheck)"
+  passed=$((passed + cases - bad - skips))
+  failed=$((failed + bad))
+  skipped=$((skipped + skips))
+  if [ "$bad" -gt 0 ]; then
+    grep -E -B8 -A8 ': FAILED:$' build/valgrind.log | head -80
+    echo "valgrind: test cases FAILED (build/valgrind.log)"
+  fi
+  if [ "$status" -eq 99 ]; then
+    grep -E '^==[0-9]+== ' build/valgrind.log | tail -60
+    echo "valgrind: memcheck FAILED: errors or definite leaks (build/valgrind.log)"
+    failed=$((failed + 1))
+  elif [ "$status" -ne 0 ] && [ "$bad" -eq 0 ]; then
+    tail -60 build/valgrind.log
+    echo "valgrind: FAILED: exit status $status with no failed test case (build/valgrind.log)"
     failed=$((failed + 1))
   fi
-  check_names_left valgrind "$names_before"
 }
 
 # Seconds each fuzzer runs; CI uses the default.
@@ -193,8 +277,11 @@ build_docs() {
 }
 
 mkdir -p build
+stage_number=0
 for stage in "${stages[@]}"; do
   stage_started=$SECONDS
+  stage_number=$((stage_number + 1))
+  export NAMEDSHM_TEST_RUN="${run_base}s${stage_number}"
   case "$stage" in
     gcc-catch2-v3)
       if ! scripts/deps.sh catch2-v3; then
@@ -224,5 +311,5 @@ for stage in "${stages[@]}"; do
 done
 
 log "stages: ${stages[*]} in $((SECONDS - started)) s"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -12,13 +12,16 @@ struct Large {
 int main() {
   auto region = namedshm::SharedRegion::open("compile-check");
   auto read_only = namedshm::ReadOnlyRegion::open("compile-check");
+  // One return at the end: with an early one, the control case would end in unreachable code,
+  // which cl.exe warns about (C4702, an error under /WX) in optimised builds.
+  int result = 0;
 #if NAMEDSHM_COMPILE_CASE == 0
   region.object<int>() = 1;
   region.object<std::atomic<unsigned>>().store(2U);
   region.object<namedshm::Published<Large>>().publish(Large{});
-  return read_only.object<int>() + static_cast<int>(read_only.object<namedshm::Published<int>>().load());
+  result = read_only.object<int>() + static_cast<int>(read_only.object<namedshm::Published<int>>().load());
 #elif NAMEDSHM_COMPILE_CASE == 1
-  return static_cast<int>(region.object<std::string>().size());
+  result = static_cast<int>(region.object<std::string>().size());
 #elif NAMEDSHM_COMPILE_CASE == 2
   region.object<std::atomic<Large>>();
 #elif NAMEDSHM_COMPILE_CASE == 3
@@ -31,5 +34,5 @@ int main() {
   // The classic slip: the region is made and destroyed in one statement ([[nodiscard]]).
   namedshm::SharedRegion::create("compile-check-discarded", 64);
 #endif
-  return 0;
+  return result;
 }

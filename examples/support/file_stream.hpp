@@ -14,7 +14,7 @@
 
 #include <cstddef>      // std::size_t
 #include <cstdint>      // std::uint64_t
-#include <cstdio>       // std::FILE, std::fopen
+#include <cstdio>       // std::FILE, std::fopen, _wfopen_s
 #include <memory>       // std::unique_ptr
 #include <string>       // std::string
 #include <string_view>  // std::string_view
@@ -51,7 +51,10 @@ using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 /// Opens a file by its UTF-8 path, in binary mode ("rb" or "wb"); null if it cannot.
 inline File open_file(const std::string& path, const char* mode) {
 #if defined(_WIN32)
-  return {::_wfopen(to_utf16(path).c_str(), to_utf16(mode).c_str()), std::fclose};
+  // _wfopen_s, not _wfopen, which cl.exe deprecates (C4996, an error under /WX).
+  std::FILE* file = nullptr;
+  if (::_wfopen_s(&file, to_utf16(path).c_str(), to_utf16(mode).c_str()) != 0) file = nullptr;
+  return {file, std::fclose};
 #else
   return {std::fopen(path.c_str(), mode), std::fclose};
 #endif

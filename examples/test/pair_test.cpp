@@ -6,7 +6,8 @@
 //
 // The programs are looked for next to this one. Their output goes to files named
 // SCENARIO.LABEL.out / .err in the working directory, kept for inspection. Names are unique per
-// run (process id and clock), so tests may run in parallel and next to other builds.
+// run (test.sh's run id, process id and clock), so tests may run in parallel and next to other
+// builds.
 //
 // No test depends on timing to pass: an order ("writer first") is made by waiting for what a
 // program prints once it is ready, and every wait has a generous upper bound only, after which
@@ -26,6 +27,8 @@
 #include <system_error>  // std::error_code, std::errc
 #include <thread>        // std::this_thread::sleep_for
 #include <vector>        // std::vector, arguments
+
+#include "support/test_run.hpp"  // test_run_id, the run's part of every name
 
 #if defined(_WIN32)
 #  include "support/win32.hpp"  // windows.h (lean, no min/max), widen, command_line
@@ -81,11 +84,18 @@ long process_id() {
 #endif
 }
 
-/// A name no other run uses: "Global\namedshm-pair-<scenario>-<tag>-<pid>-<clock>".
+/// A name no other run uses: "Global\namedshm-pair-<run>-<scenario>-<tag>-<pid>-<clock>", where
+/// <run> is scripts/test.sh's id of the stage (support/test_run.hpp; left out, with its '-',
+/// when there is none), which test.sh looks for in what a stage left behind.
 std::string unique_name(const std::string& tag = "") {
+  static const std::string run = namedshm_test::test_run_id();
   const auto ticks = Clock::now().time_since_epoch().count() % 1000000007;
-  return "Global\\namedshm-pair-" + scenario_name + (tag.empty() ? "" : "-" + tag) + "-" +
-         std::to_string(process_id()) + "-" + std::to_string(ticks);
+  std::string name = "Global\\namedshm-pair-";
+  if (!run.empty()) name.append(run).append("-");
+  name.append(scenario_name);
+  if (!tag.empty()) name.append("-").append(tag);
+  name.append("-").append(std::to_string(process_id())).append("-").append(std::to_string(ticks));
+  return name;
 }
 
 /// The same name as the raw programs give it to the OS: "/object" on POSIX.
@@ -447,8 +457,9 @@ void reader_first() {
 }
 
 void custom_name_and_message() {
-  const std::string name = "Local\\namedshm pair \"custom\" " + std::to_string(process_id()) + "-" +
-                           std::to_string(Clock::now().time_since_epoch().count() % 1000000007);
+  // Local\ instead of Global\, and a space and quotes in the name, which stays this run's.
+  const std::string global = "Global\\";
+  const std::string name = "Local\\" + unique_name().substr(global.size()) + " \"custom\"";
   writer_then_reader(name, "A custom message: \"quoted\", back\\slash\\\\ and  two spaces.", {"--size", "4096"});
 }
 

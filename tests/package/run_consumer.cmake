@@ -44,7 +44,7 @@ function(build_and_run_consumer build_dir)
   namedshm_run("${CONSUMER_CMAKE}" --build "${build_dir}")
   file(GLOB program "${build_dir}/consumer" "${build_dir}/consumer.exe" "${build_dir}/main" "${build_dir}/main.exe")
   string(REPLACE "|" ";" emulator "${EMULATOR}")
-  namedshm_run(${emulator} "${program}")
+  namedshm_run(${emulator} "${program}" "${consumer_region_name}")
   set(namedshm_run_output "${namedshm_run_output}" PARENT_SCOPE)
 endfunction()
 
@@ -61,6 +61,10 @@ endif()
 if(NOT GENERATOR)
   set(GENERATOR Ninja)
 endif()
+
+# The consumer's region: a name new to each run, with the run id of scripts/test.sh's stage.
+include("${CMAKE_CURRENT_LIST_DIR}/../support/test_run_name.cmake")
+namedshm_test_run_name(consumer_region_name consumer)
 
 set(consumer_args "-DNAMEDSHM_CONSUME=${MODE}" "-DNAMEDSHM_SOURCE_DIR=${SOURCE_DIR}")
 set(consumer_dir "${CMAKE_CURRENT_LIST_DIR}/consumer")

@@ -3,7 +3,10 @@
 # code is): the shared libraries' count is shown too, but it also depends on where strings lie
 # (glibc's vectorised strlen and memchr take more or fewer steps with the alignment of their
 # argument, which the two builds' stack layouts place differently), which no seam changes.
-#   cmake -DVALGRIND=... -DANNOTATE=... -DFIRST=... -DSECOND=... -DCYCLES=N -DNAME=... -DWORK_DIR=... -P compare_callgrind.cmake
+#   cmake -DVALGRIND=... -DANNOTATE=... -DFIRST=... -DSECOND=... -DCYCLES=N -DWORK_DIR=... -P compare_callgrind.cmake
+# The names: new for each run, with the run id of scripts/test.sh's stage.
+include("${CMAKE_CURRENT_LIST_DIR}/../support/test_run_name.cmake")
+namedshm_test_run_name(NAME seam-cost)
 function(instructions program out_file own_result total_result)
   # Only main and what it calls: the loader's start-up depends on the path of the program.
   execute_process(COMMAND "${VALGRIND}" --tool=callgrind --toggle-collect=main "--callgrind-out-file=${out_file}"

@@ -13,6 +13,8 @@
 #include <thread>   // std::this_thread::sleep_for between polls of a child
 #include <utility>  // std::move
 
+#include "support/test_run.hpp"  // test_run_id, the run's part of every name
+
 #if defined(_WIN32)
 #  include "support/win32.hpp"  // windows.h (lean, no min/max), command_line
 #else
@@ -105,7 +107,12 @@ long current_pid() {
 
 std::string unique_name(std::string_view tag) {
   static std::atomic<unsigned> counter{0};
-  return "nshm-test-" + std::to_string(current_pid()) + "-" + std::to_string(++counter) + "-" + std::string(tag);
+  static const std::string run = test_run_id();
+  std::string name = "nshm-test-";
+  if (!run.empty()) name.append(run).append("-");
+  name.append(std::to_string(current_pid())).append("-").append(std::to_string(++counter));
+  name.append("-").append(tag);
+  return name;
 }
 
 #if defined(_WIN32)

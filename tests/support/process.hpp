@@ -17,7 +17,9 @@ namespace namedshm_test {
 /// The id of this process.
 long current_pid();
 
-/// "nshm-test-<pid>-<counter>-<tag>": never the same twice in a run, never shared by two runs.
+/// "nshm-test-<run>-<pid>-<counter>-<tag>": never the same twice in a run, never shared by two
+/// runs. <run> is scripts/test.sh's id of the stage (NAMEDSHM_TEST_RUN, support/test_run.hpp);
+/// without one the name starts "nshm-test-<pid>-".
 std::string unique_name(std::string_view tag);
 
 /// True if this Windows binary runs under Wine (ntdll exports wine_get_version); false on

@@ -11,15 +11,16 @@
 #include <string_view>   // std::string_view
 #include <system_error>  // std::error_code, std::system_error, std::errc
 #include <type_traits>   // std::is_void_v, std::is_invocable_v
-#include <utility>       // std::forward
+#include <utility>       // std::forward, std::move
 
 #include "config.hpp"  // NAMEDSHM_EXCEPTIONS
 
 /**
  * Without exceptions (NAMEDSHM_EXCEPTIONS is 0), a throwing overload that fails calls
- * `NAMEDSHM_THROW_HANDLER(error)` with the std::system_error it would have thrown, and then
- * std::terminate(), also if the handler returns. The default handler writes `error.what()` and
- * a new line to stderr. Define the macro before including namedshm, the same in every
+ * `NAMEDSHM_THROW_HANDLER(error)` and then std::terminate(), also if the handler returns.
+ * `error` is a detail::UnthrownError: `error.code()` and `error.what()` are those of the
+ * std::system_error a build with exceptions throws. The default handler writes `error.what()`
+ * and a new line to stderr. Define the macro before including namedshm, the same in every
  * translation unit (on the command line, say), to log elsewhere or to end the process your
  * way; the `std::error_code&` overloads never call it.
  */
@@ -65,19 +66,46 @@ inline void note_close_error(int error, const char* why, Status& status) noexcep
   if (error != 0 && !status) status.set_system(error, why);
 }
 
+/**
+ * What NAMEDSHM_THROW_HANDLER receives in a build without exceptions: the error of the
+ * std::system_error that the failed call would have thrown, and its message, which this object
+ * owns. Not a std::system_error itself: the Microsoft STL without exceptions (_HAS_EXCEPTIONS=0)
+ * keeps only a pointer to the message in std::exception, so a std::system_error made from a
+ * temporary string (as its constructor makes "<message>: <reason>") points at freed memory.
+ */
+class UnthrownError {
+ public:
+  /// `what()` becomes "<message>: <code.message()>", as std::system_error words it.
+  UnthrownError(std::error_code code, std::string message) : code_(code), what_(std::move(message)) {
+    what_ += ": ";
+    what_ += code.message();
+  }
+
+  /// The error: the OS's code, or a std::errc value namedshm found itself.
+  [[nodiscard]] const std::error_code& code() const noexcept { return code_; }
+  /// The whole message, valid as long as this object.
+  [[nodiscard]] const char* what() const noexcept { return what_.c_str(); }
+
+ private:
+  std::error_code code_;
+  std::string what_;
+};
+
 /// The default NAMEDSHM_THROW_HANDLER: `what()` and a new line on stderr, flushed, since
 /// std::terminate() flushes nothing and stderr may be a buffered file. Does not throw.
-inline void print_error(const std::system_error& error) noexcept {
+inline void print_error(const UnthrownError& error) noexcept {
   std::fputs(error.what(), stderr);
   std::fputs("\n", stderr);
   std::fflush(stderr);
 }
 
-/// Throws `error`, or, without exceptions, hands it to NAMEDSHM_THROW_HANDLER and terminates.
-[[noreturn]] inline void throw_or_terminate(const std::system_error& error) {
+/// Throws std::system_error(code, message), or, without exceptions, hands the same error to
+/// NAMEDSHM_THROW_HANDLER as an UnthrownError and terminates.
+[[noreturn]] inline void throw_or_terminate(std::error_code code, std::string message) {
 #if NAMEDSHM_EXCEPTIONS
-  throw error;
+  throw std::system_error(code, message);
 #else
+  const UnthrownError error(code, std::move(message));
   NAMEDSHM_THROW_HANDLER(error);
   std::terminate();
 #endif
@@ -150,7 +178,7 @@ inline std::string describe(const OperationText& what, const Status& status) {
 
 /// Throws the std::system_error that the throwing overloads promise.
 [[noreturn]] inline void throw_error(const OperationText& what, const Status& status) {
-  throw_or_terminate(std::system_error(status.code(), describe(what, status)));
+  throw_or_terminate(status.code(), describe(what, status));
 }
 
 /**
@@ -222,7 +250,7 @@ struct ViewText {
     text += ": ";
     text += status.detail;
   }
-  throw_or_terminate(std::system_error(status.code(), text));
+  throw_or_terminate(status.code(), std::move(text));
 }
 
 }  // namespace namedshm::detail

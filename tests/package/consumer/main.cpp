@@ -13,8 +13,9 @@
 #  define NAMEDSHM_CONSUMER_PID getpid()
 #endif
 
-int main() {
-  const std::string name = "Local\\namedshm-consumer-" + std::to_string(NAMEDSHM_CONSUMER_PID);
+// argv[1], if given, is the region's name (the package tests give one of their run's).
+int main(int argc, char** argv) {
+  const std::string name = argc > 1 ? argv[1] : "Local\\namedshm-consumer-" + std::to_string(NAMEDSHM_CONSUMER_PID);
   auto writer = namedshm::SharedRegion::create(name, 4096);
   const char greeting[] = "hello from a consumer";  // memcpy, not strcpy, which MSVC deprecates (C4996)
   std::memcpy(writer.array<char>(0, sizeof greeting).data(), greeting, sizeof greeting);
