@@ -226,8 +226,9 @@ TEST_CASE("a killed owner not marked consistent: the mutex is given up for every
   CHECK(ec == std::errc::state_not_recoverable);
   CHECK(second_handle.try_lock(ec) == Locked::no);
   CHECK(ec == std::errc::state_not_recoverable);
-  // ... and leaves it as it was: glibc's pthread_mutex_trylock would have kept it locked by
-  // this thread (lock() then says resource_deadlock_would_occur, another process hangs).
+  // ... and leaves it as it was: a try_lock that kept it locked by this thread (as glibc's
+  // pthread_mutex_trylock does with a given-up robust mutex) would make lock() say
+  // resource_deadlock_would_occur here, and another process hang.
   try {
     second_handle.lock();
     FAIL("lock() of a given-up mutex returned");
