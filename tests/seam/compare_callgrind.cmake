@@ -3,7 +3,7 @@
 # code is): the shared libraries' count is shown too, but it also depends on where strings lie
 # (glibc's vectorised strlen and memchr take more or fewer steps with the alignment of their
 # argument, which the two builds' stack layouts place differently), which no seam changes.
-#   cmake -DVALGRIND=... -DANNOTATE=... -DFIRST=... -DSECOND=... -DCYCLES=N -DWORK_DIR=... -P compare_callgrind.cmake
+#   cmake -DVALGRIND=... -DFIRST=... -DSECOND=... -DCYCLES=N -DWORK_DIR=... -P compare_callgrind.cmake
 # The names: new for each run, with the run id of scripts/test.sh's stage.
 include("${CMAKE_CURRENT_LIST_DIR}/../support/test_run_name.cmake")
 namedshm_test_run_name(NAME seam-cost)
@@ -18,21 +18,43 @@ function(instructions program out_file own_result total_result)
   file(STRINGS "${out_file}" totals REGEX "^(summary|totals):")
   list(GET totals 0 total)
   string(REGEX REPLACE "^[a-z]+: *" "" total "${total}")
-  # Every function's own count, with the object it belongs to: "1,234 (...)  file:function [object]".
-  execute_process(COMMAND "${ANNOTATE}" --threshold=100 "${out_file}" RESULT_VARIABLE status
-                  OUTPUT_VARIABLE annotated ERROR_VARIABLE errors)
-  if(NOT status EQUAL 0)
-    message(FATAL_ERROR "callgrind_annotate failed (${status}): ${errors}")
-  endif()
-  string(REPLACE ";" "," annotated "${annotated}")
-  string(REPLACE "\n" ";" lines "${annotated}")
+  # The instructions of each object, read from callgrind's own file rather than from
+  # callgrind_annotate's table: the table names the object only on some lines (not on code
+  # inlined from another file), so summing its lines misses some of the program's own.
+  # A cost line after "calls=" is the callee's inclusive cost, not the caller's own: skipped.
+  file(STRINGS "${out_file}" records)
   set(own 0)
-  foreach(line IN LISTS lines)
-    if(line MATCHES "^ *([0-9,]+) \\(.*\\[${program}\\]$")
-      string(REPLACE "," "" count "${CMAKE_MATCH_1}")
-      math(EXPR own "${own} + ${count}")
+  set(all 0)
+  set(in_program FALSE)
+  set(after_call FALSE)
+  foreach(record IN LISTS records)
+    # An object's name comes once, where it is first named (as a caller's "ob=" or as a
+    # callee's "cob="), and later by its number alone.
+    if(record MATCHES "^c?ob=\\(([0-9]+)\\) (.*)$")
+      set(object_${CMAKE_MATCH_1} "${CMAKE_MATCH_2}")
+    endif()
+    if(record MATCHES "^ob=\\(([0-9]+)\\)")
+      if(object_${CMAKE_MATCH_1} STREQUAL program)
+        set(in_program TRUE)
+      else()
+        set(in_program FALSE)
+      endif()
+    elseif(record MATCHES "^calls=")
+      set(after_call TRUE)
+    elseif(record MATCHES "^[-+*0-9][0-9]* ([0-9]+)$")
+      if(after_call)
+        set(after_call FALSE)
+      else()
+        math(EXPR all "${all} + ${CMAKE_MATCH_1}")
+        if(in_program)
+          math(EXPR own "${own} + ${CMAKE_MATCH_1}")
+        endif()
+      endif()
     endif()
   endforeach()
+  if(NOT all EQUAL total)
+    message(FATAL_ERROR "reading ${out_file}: the functions' own counts add up to ${all}, not to its total ${total}")
+  endif()
   set(${own_result} "${own}" PARENT_SCOPE)
   set(${total_result} "${total}" PARENT_SCOPE)
 endfunction()
