@@ -266,18 +266,7 @@ class Endpoint {
     const os::EventObject& event;
 
     bool ready() { return condition(); }
-    Wait peer(bool ask_os) {
-      switch (endpoint.peer(ask_os)) {
-        case PeerStatus::closed:
-          return Wait::peer_closed;
-        case PeerStatus::died:
-          return Wait::peer_died;
-        case PeerStatus::absent:
-        case PeerStatus::attached:
-          break;
-      }
-      return Wait::ready;
-    }
+    Wait peer(bool ask_os) { return peer_wait(endpoint.peer(ask_os)); }
     void announce() noexcept { waiting.store(1, std::memory_order_seq_cst); }
     void retract() noexcept { waiting.store(0, std::memory_order_relaxed); }
     bool sleep(Clock::time_point until, Status& status) noexcept {
