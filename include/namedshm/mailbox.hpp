@@ -174,10 +174,15 @@ class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_m
   }
 
   /// Done with the last message received (its view becomes invalid): senders may reuse its
-  /// room. receive() does it too; calling it twice is harmless. Does not throw.
+  /// room, and that of every message released before it, at once. receive() releases the
+  /// previous message too, and hands its room to the senders within the next 512 bytes it
+  /// reads, before it waits, or at once if a sender sleeps for room; call release() before you
+  /// hold a message for long while senders may wait. Calling it twice is harmless. Does not
+  /// throw.
   void release() noexcept {
-    if (held_ == 0 || !core_.valid()) return;
-    finish_record(std::exchange(held_, 0), false);
+    if (!core_.valid()) return;
+    release_held();
+    publish_head();
   }
 
   /// The unfinished messages skipped so far because their senders died between claiming room
@@ -238,9 +243,17 @@ class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_m
     return core_.close(status);
   }
 
-  /// Publishes the head (seq_cst: the store half of the handshake with senders that wait for
-  /// room), then wakes the senders that sleep.
+  /// Done with the message received last, as receive() is before it looks for the next: the
+  /// head moves on, published in its batch.
+  void release_held() noexcept {
+    if (held_ != 0) finish_record(std::exchange(held_, 0), false);
+  }
+
+  /// Publishes the head, if it moved since the last time (seq_cst: the store half of the
+  /// handshake with senders that wait for room), then wakes the senders that sleep.
   void publish_head() noexcept {
+    if (published_ == position_) return;
+    published_ = position_;
     core_.header().head.store(position_, std::memory_order_seq_cst);
     core_.wake_members();
   }
@@ -248,13 +261,15 @@ class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_m
   /// Done with the record of `bytes` at the head: frees its claim word for the next lap and
   /// moves the head past it. `help`: the record's claimant may not have moved `tail` past it
   /// (padding, a dead sender's claim), so do it first: a sender must never find the word freed
-  /// while `tail` still points at it.
+  /// while `tail` still points at it. The head is published in batches (see head_batch).
   void finish_record(std::uint64_t bytes, bool help) noexcept {
     namespace mb = detail::mailbox;
     if (help) core_.help_tail(position_, position_ + bytes);
     core_.claim(position_).store(mb::free_word(position_ / mb::granule + core_.granules()), std::memory_order_release);
     position_ += bytes;
-    publish_head();
+    if (position_ - published_ >= head_batch || core_.header().sleepers.load(std::memory_order_relaxed) != 0) {
+      publish_head();
+    }
   }
 
   /// True if a record of `extent` granules at the head lies within the ring, as every record
@@ -269,13 +284,16 @@ class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_m
   /// the same claim has held the head for a wait_slice, and then once per wait_slice. For the
   /// receives that do not wait long enough for the wait's own checks (try_receive).
   bool check_due(std::uint64_t word) noexcept {
-    const auto now = Clock::now();
     if (word != watched_word_ || position_ != watched_position_) {
+      // The first sighting reads no clock: a claim at the head is most often a sender in the
+      // middle of its copy, gone by the next look.
       watched_word_ = word;
       watched_position_ = position_;
-      watched_since_ = now;
+      watched_since_ = Clock::time_point::min();
       return false;
     }
+    const auto now = Clock::now();
+    if (watched_since_ == Clock::time_point::min()) watched_since_ = now;
     if (now - watched_since_ < detail::wait_slice) return false;
     watched_since_ = now;
     return true;
@@ -327,7 +345,7 @@ class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_m
       status.set(std::errc::invalid_argument, "the mailbox is empty (default-constructed, moved from or closed)");
       return std::nullopt;
     }
-    release();
+    release_held();
     for (;;) {
       const std::uint64_t word = core_.claim(position_).load(std::memory_order_acquire);
       const std::uint64_t extent = mb::extent_of(word);
@@ -349,6 +367,7 @@ class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_m
         case mb::kind_free:
           break;
       }
+      publish_head();  // before any wait: senders may be waiting for exactly this room
       switch (wait_for_record(deadline, status)) {
         case detail::Wait::ready:
         case detail::Wait::peer_closed:
@@ -365,9 +384,21 @@ class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_m
     }
   }
 
+  /**
+   * How far the head may move before it is published. Publishing is a seq_cst store, which
+   * waits for the claim word just freed to reach the senders' side: once per message it cost
+   * the 64-byte stream half its speed (the ring then stays full, and the sender, spinning on
+   * the head, takes its line away between every two stores). A sender that sleeps for room
+   * announces itself in `sleepers`, which the receiver reads after each record, and is woken
+   * then; one that announced just after that read, or that spins, sees the head within the
+   * next 512 bytes the receiver reads, or when the receiver next waits or calls release().
+   */
+  static constexpr std::uint64_t head_batch = 8 * detail::mailbox::granule;
+
   detail::mailbox::Core core_;
   std::vector<detail::Liveness> probes_;  ///< per slot: what asks the OS about its sender
   std::uint64_t position_ = 0;            ///< stream position of the next record to read
+  std::uint64_t published_ = 0;           ///< the head as the senders know it
   std::uint64_t held_ = 0;                ///< bytes of the record received and not yet released
   std::uint64_t abandoned_ = 0;
   std::uint64_t watched_word_ = 0;  ///< the claim at the head that check_due() times

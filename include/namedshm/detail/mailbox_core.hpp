@@ -97,10 +97,11 @@ class Core : public SlotEndpoint {
   std::uint64_t granules() const noexcept { return capacity() / granule; }
   /// The bytes of the record at `position` (granule-aligned).
   std::byte* bytes_at(std::uint64_t position) const noexcept { return ring() + (position & mask()); }
-  /// The claim word of the granule at `position` (any granule-aligned stream position).
+  /// The claim word of the granule at `position` (any granule-aligned stream position), where
+  /// claim_index() puts it.
   std::atomic<std::uint64_t>& claim(std::uint64_t position) const noexcept {
     auto* words = std::launder(reinterpret_cast<std::atomic<std::uint64_t>*>(data() + header().claims_offset));
-    return words[(position & mask()) / granule];
+    return words[claim_index((position & mask()) / granule, granules())];
   }
 
   /// Moves `tail` from `from` to `to` if it still stands at `from`: a record at `from` that

@@ -21,7 +21,9 @@
 // The claim words: one 64-bit word per granule, apart from the ring, so that no byte a sender
 // writes into a message can ever be taken for one (a ring whose record words lie among the
 // messages must trust the bytes that an earlier lap left where a record will start, or have the
-// receiver clear every byte it read). The word of granule g (at position g * 64) says:
+// receiver clear every byte it read). Neighbouring granules' words lie in different 128-byte
+// blocks (claim_index), so that the receiver, freeing one record's word, and a sender, claiming
+// the next, do not write the same cache lines. The word of granule g (at position g * 64) says:
 //   free(n)             bits 62..63 = 0; bits 0..61 = n: the word may be claimed by a record at
 //                       granule n or later (n is granule + granules per ring once the receiver
 //                       is done with a record there, so a claim from an earlier lap can never
@@ -66,9 +68,12 @@
 //
 // Receiving (one receiver). It reads the word at its head h:
 //  - message(L, e): returns a view of the L bytes at h (no copy); when it is done with them
-//    (the next receive, release, close) it writes free(granule + granules per ring) at h, moves
-//    its head to h + e * 64, publishes it (seq_cst: the store half of the handshake with
-//    senders that wait for room) and wakes the senders that announced that they sleep;
+//    (the next receive, release, close) it writes free(granule + granules per ring) at h and
+//    moves its head to h + e * 64. It publishes the head (seq_cst: the store half of the
+//    handshake with senders that wait for room) and wakes the senders that announced that they
+//    sleep in batches: once the head has moved 512 bytes, before it waits, on release(), and
+//    after any record once a sender has announced that it sleeps (a store per message cost the
+//    small-message stream half its speed; see Mailbox::head_batch);
 //  - padding(e): skips it the same way;
 //  - free(): nothing more yet; it waits (spin, then sleep on its doorbell);
 //  - pending(s, gen, e): a sender is writing; it waits for the commit. While it waits it asks
@@ -164,6 +169,25 @@ constexpr std::uint64_t claims_offset_for(std::uint64_t slot_count) noexcept {
 constexpr std::uint64_t ring_offset_for(std::uint64_t slot_count, std::uint64_t capacity) noexcept {
   return page_up(claims_offset_for(slot_count) + capacity / granule * sizeof(std::uint64_t));
 }
+
+/// Claim words per block: 128 bytes, the pair of cache lines that Intel's prefetcher moves.
+inline constexpr std::uint64_t claims_per_block = 16;
+
+/**
+ * Where the claim word of granule `index` (of `granules` in the ring, a power of two of at
+ * least 64) lies among the claim words: consecutive granules in consecutive 128-byte blocks,
+ * granules a sixteenth of the ring apart in the same block. The receiver frees the word of a
+ * record while a sender claims the next ones: in one block they would move its cache lines
+ * back and forth on every message (it cost the 64-byte stream three quarters of its speed).
+ */
+constexpr std::uint64_t claim_index(std::uint64_t index, std::uint64_t granules) noexcept {
+  const std::uint64_t blocks = granules / claims_per_block;
+  return (index % blocks) * claims_per_block + index / blocks;
+}
+
+static_assert(claim_index(0, 64) == 0 && claim_index(1, 64) == 16 && claim_index(4, 64) == 1 &&
+                  claim_index(63, 64) == 63 && claim_index(1023, 1024) == 1023,
+              "claim_index is a permutation that puts neighbours in different blocks");
 
 /// What a claim word says (bits 62..63).
 enum Kind : std::uint64_t { kind_free = 0, kind_pending = 1, kind_message = 2, kind_padding = 3 };
