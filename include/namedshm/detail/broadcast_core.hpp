@@ -13,7 +13,7 @@
 #include <string_view>  // std::string_view
 
 #include "broadcast_layout.hpp"  // Header, records, Full
-#include "creator_wait.hpp"      // wait_for_creator
+#include "creator_wait.hpp"      // check_magic
 #include "error.hpp"             // Status
 #include "name.hpp"              // NameParts
 #include "request.hpp"           // SecurityRequest
@@ -139,20 +139,10 @@ class Core : public SlotEndpoint {
       return false;
     }
     const Header& header = this->header();
-    std::uint64_t found = 0;
-    wait_for_creator([&] { return (found = header.magic.load(std::memory_order_acquire)) != 0; });
-    if (found != magic) {
-      status.set(std::errc::invalid_argument,
-                 found == 0
-                     ? "the region is not a broadcast (it has no broadcast header, or its creator died making it)"
-                     : "the region is not a broadcast (its first bytes are not a broadcast header)");
-      return false;
-    }
-    if (header.version != layout_version) {
-      status.set(std::errc::protocol_not_supported,
-                 "the broadcast was made by a version of namedshm with another broadcast layout");
-      return false;
-    }
+    const HeaderTexts texts{"the region is not a broadcast (it has no broadcast header, or its creator died making it)",
+                            "the region is not a broadcast (its first bytes are not a broadcast header)",
+                            "the broadcast was made by a version of namedshm with another broadcast layout"};
+    if (!check_magic(header.magic, magic, header.version, layout_version, texts, status)) return false;
     const std::uint64_t capacity = header.capacity;
     const bool power_of_two = capacity != 0 && (capacity & (capacity - 1)) == 0;
     const bool slots_fit = header.slot_count >= 2 && header.slot_count <= max_receivers_limit + 1;

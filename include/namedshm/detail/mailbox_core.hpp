@@ -11,7 +11,7 @@
 #include <new>          // std::launder
 #include <string_view>  // std::string_view
 
-#include "creator_wait.hpp"    // wait_for_creator
+#include "creator_wait.hpp"    // check_magic
 #include "error.hpp"           // Status
 #include "mailbox_layout.hpp"  // Header, claim words, granule
 #include "name.hpp"            // NameParts
@@ -137,19 +137,10 @@ class Core : public SlotEndpoint {
       return false;
     }
     const Header& header = this->header();
-    std::uint64_t found = 0;
-    wait_for_creator([&] { return (found = header.magic.load(std::memory_order_acquire)) != 0; });
-    if (found != magic) {
-      status.set(std::errc::invalid_argument,
-                 found == 0 ? "the region is not a mailbox (it has no mailbox header, or its creator died making it)"
-                            : "the region is not a mailbox (its first bytes are not a mailbox header)");
-      return false;
-    }
-    if (header.version != layout_version) {
-      status.set(std::errc::protocol_not_supported,
-                 "the mailbox was made by a version of namedshm with another mailbox layout");
-      return false;
-    }
+    const HeaderTexts texts{"the region is not a mailbox (it has no mailbox header, or its creator died making it)",
+                            "the region is not a mailbox (its first bytes are not a mailbox header)",
+                            "the mailbox was made by a version of namedshm with another mailbox layout"};
+    if (!check_magic(header.magic, magic, header.version, layout_version, texts, status)) return false;
     const std::uint64_t capacity = header.capacity;
     const bool power_of_two = capacity != 0 && (capacity & (capacity - 1)) == 0;
     const bool slots_fit = header.slot_count >= 2 && header.slot_count <= max_senders_limit + 1;
