@@ -4,7 +4,7 @@
     report.py native  --work DIR --results bench/results --readme bench/README.md ...
     report.py windows --work DIR --results bench/results --readme bench/README.md ...
 
-    report.py native|windows --suite broadcast --work DIR ...   (RESULTS/broadcast-PLATFORM.*)
+    report.py native|windows --suite broadcast|mailbox --work DIR ...   (RESULTS/SUITE-PLATFORM.*)
 
 Reads DIR/lifecycle.json, DIR/typed.json, DIR/ipc.json, DIR/mutex.json (Google Benchmark, one row per
 repetition) and, natively, DIR/callgrind.FUNCTION.out. Writes RESULTS/PLATFORM.json (every repetition, the
@@ -690,11 +690,96 @@ def broadcast_section(args, platform_name):
     return md, {"machine": m, "comparisons": comparisons, "throughput_bytes_per_second": bandwidth, "runs": runs}
 
 
-def broadcast_only(args):
-    """--suite broadcast: the broadcast suite's own results (RESULTS/broadcast-PLATFORM.*)."""
-    md, result = broadcast_section(args, args.platform)
+def mailbox_section(args, platform_name):
+    """The tables of namedshm_bench_mailbox (WORK/mailbox.json): (markdown lines, JSON)."""
+    title = "Native (Linux, POSIX backend)" if platform_name == "native" else "Windows (MinGW-w64 build under Wine)"
+    heading = f"Mailbox, {title}: one and two senders"
+    path = os.path.join(args.work, "mailbox.json")
+    if not os.path.exists(path):
+        return [f"### {heading}", "", "Not run (no mailbox.json).", ""], None
+    context, runs = load_ipc_runs(path)
+    m = machine(args, context)
+    comparisons = []
+    boost = "stream/2/boost/64" in runs
+    md = [f"### {heading}", "",
+          f"Run {m['date']} with `{m['command']}` ({m['repetitions']} repetitions of at least {args.ipc_min_time} s, "
+          f"randomly interleaved). Machine: {m['cpus']} × {m['cpu_model']}, load average {' '.join(m['load_before'])} "
+          f"before and {' '.join(m['load_after'])} after (the 2 cores are shared with other work: expect noise). "
+          f"{m['compiler']}." + (f" Commit {m['commit']}." if m.get("commit") else ""), "",
+          "`bench/mailbox.cpp` (issue 21). Placement: " + context.get("ipc_placement", "unknown") +
+          "; every partner process runs on the partner's CPU. One sender: the parent sends messages of one size "
+          "(`send()`, spin_then_block) to a partner that receives them, through a mailbox or an SPSC channel "
+          "(rings as in the IPC suite: 64 KiB for 64 B, 512 KiB for 64 KiB; the receiver checks the first and last "
+          "64-bit word of each message), and round trips of 8 bytes over two mailboxes or two channels, both sides "
+          "spinning or both blocking. Two senders: two partner processes send 64-byte messages as fast as they can "
+          "to the parent, which receives and checks each (its sender, its order), through a mailbox (64 KiB ring) "
+          "or a Boost.Interprocess `message_queue` of as many 64-byte messages (1,024); GB/s = the receiver's 10^9 "
+          "bytes per second. Service: 64-byte round trips of the parent to a service process that also serves a "
+          "second, busy client (the other partner), requests through the service's mailbox or message_queue, "
+          "replies through each client's own. The issue's targets: 1 sender at 0.8x the channel's throughput or "
+          "better (64 B and 64 KiB), a round trip's p50 at most 1.3x the channel's, and 2 senders at 10x "
+          "`message_queue`'s throughput or better."
+          + ("" if boost else " No Boost for this build (MinGW): the two-sender comparisons show the mailbox alone."),
+          ""]
+    md += ["| round trip | p50 µs | p99 µs | p99.9 µs | mean µs |", "| --- | --- | --- | --- | --- |"]
+    latency_rows = [f"roundtrip/{policy}/{kind}" for policy in ("spin", "block") for kind in ("mailbox", "channel")]
+    latency_rows += ["service/2/spin_then_block/mailbox", "service/2/block/mailbox", "service/2/boost"]
+    for name in latency_rows:
+        if name not in runs:
+            continue
+        med = {key: median_of(runs, name, key) for key in ("p50", "p99", "p999", "mean")}
+        error = runs[name].get("error")
+        shown = name + (f" (error: {error})" if error else "")
+        md.append(f"| {shown} | {fmt_ns(med['p50'])} | {fmt_ns(med['p99'])} | {fmt_ns(med['p999'])} | "
+                  f"{fmt_ns(med['mean'])} |")
+    md += ["", "| comparison (round trip) | ratio A ÷ B, p50 | p99 | target (p50) | met (p50) |",
+           "| --- | --- | --- | --- | --- |"]
+    pairs = [(f"{policy}: mailbox ÷ channel", f"roundtrip/{policy}/mailbox", f"roundtrip/{policy}/channel",
+              ("max", 1.3)) for policy in ("spin", "block")]
+    if boost:
+        pairs += [(f"service, 2 clients, {policy}: mailbox ÷ message_queue", f"service/2/{policy}/mailbox",
+                   "service/2/boost", None) for policy in ("spin_then_block", "block")]
+    for label, a, b, target in pairs:
+        entry = {"label": label, "a": a, "b": b, "target": target,
+                 "ratio": {key: ratio(runs, a, b, key) for key in ("p50", "p99")}}
+        entry["met"] = verdict(entry["ratio"]["p50"], target).strip("*") or None
+        comparisons.append(entry)
+        md.append(f"| {label} | {fmt_ratio(entry['ratio']['p50'])} | {fmt_ratio(entry['ratio']['p99'])} | "
+                  f"{fmt_target(target)} | {verdict(entry['ratio']['p50'], target)} |")
+    md += ["", "Throughput (real time), and the CPU time of the parent per message (the sender's for one sender, the "
+               "receiver's for two):", "",
+           "| stream | message | mailbox GB/s | baseline | baseline GB/s | ratio mailbox ÷ baseline | highest ÷ highest | "
+           "target | met | parent CPU µs per message, mailbox / baseline |",
+           "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    bandwidth = {}
+    streams = [(1, 64, "stream/1/mailbox/64", "stream/1/channel/64", "channel", ("min", 0.8)),
+               (1, 64 * KIB, f"stream/1/mailbox/{64 * KIB}", f"stream/1/channel/{64 * KIB}", "channel", ("min", 0.8)),
+               (2, 64, "stream/2/mailbox/64", "stream/2/boost/64", "message_queue", ("min", 10.0))]
+    for senders, size, a, b, baseline, target in streams:
+        r = rate_ratio(runs, a, "bps", b, "bps")
+        entry = {"label": f"{senders} sender(s), {size_label(size)}: mailbox ÷ {baseline}", "a": a, "b": b,
+                 "target": target, "ratio": {"bps": r}, "met": verdict(r, target).strip("*") or None}
+        errors = [f"{side}: {runs[side]['error']}" for side in (a, b) if "error" in runs.get(side, {})]
+        if errors:
+            entry["error"] = "; ".join(errors)
+        comparisons.append(entry)
+        bandwidth[f"{senders}/{size_label(size)}"] = {"mailbox": median_of(runs, a, "bps"),
+                                                       baseline: median_of(runs, b, "bps")}
+        shown = size_label(size) + (f" ({entry['error']})" if errors else "")
+        cpu = f"{fmt_ns(median_of(runs, a, 'cpu'))} / {fmt_ns(median_of(runs, b, 'cpu'))}"
+        md.append(f"| {senders} | {shown} | {fmt_gbs(median_of(runs, a, 'bps'))} | {baseline} | "
+                  f"{fmt_gbs(median_of(runs, b, 'bps'))} | {fmt_ratio(r)} | "
+                  f"{'n/a' if r is None else format(r['fastest'], '.2f')} | {fmt_target(target)} | "
+                  f"{verdict(r, target)} | {cpu} |")
+    md.append("")
+    return md, {"machine": m, "comparisons": comparisons, "throughput_bytes_per_second": bandwidth, "runs": runs}
+
+
+def suite_only(args, name, section):
+    """--suite broadcast|mailbox: a suite's own results (RESULTS/SUITE-PLATFORM.*)."""
+    md, result = section(args, args.platform)
     markdown = "\n".join(md)
-    name = f"broadcast-{args.platform}"
+    name = f"{name}-{args.platform}"
     os.makedirs(args.results, exist_ok=True)
     with open(os.path.join(args.results, f"{name}.json"), "w", encoding="utf-8") as handle:
         json.dump(result, handle, indent=1)
@@ -968,12 +1053,12 @@ def main():
     parser.add_argument("--server-cycles", type=int, default=100)
     parser.add_argument("--commit", default="", help="the commit measured (git describe --always --dirty)")
     parser.add_argument("--previous", help="an earlier results JSON, whose lifecycle ratios are shown beside")
-    parser.add_argument("--suite", choices=["broadcast"], help="report this suite alone, into its own files")
+    parser.add_argument("--suite", choices=["broadcast", "mailbox"], help="report this suite alone, into its own files")
     parser.add_argument("--before-commit", default="",
                         help="the commit whose namedshm the lifecycle suite ran as namedshm-before, if any")
     args = parser.parse_args()
-    if args.suite == "broadcast":
-        broadcast_only(args)
+    if args.suite is not None:
+        suite_only(args, args.suite, broadcast_section if args.suite == "broadcast" else mailbox_section)
         return
 
     result, markdown = native(args) if args.platform == "native" else windows(args)

@@ -13,11 +13,14 @@
 # the mutex suite (bench/mutex.cpp): Mutex vs raw robust pthread mutexes and Boost.Interprocess
 # (natively) or raw kernel mutexes (under Wine), uncontended and handed between two processes;
 # and the broadcast suite (bench/broadcast.cpp): a broadcast to 1, 2 and 4 receiver processes
-# vs the same stream through as many SPSC channels, and round trips vs the channel.
+# vs the same stream through as many SPSC channels, and round trips vs the channel; and the
+# mailbox suite (bench/mailbox.cpp): one sender vs the channel, two sender processes vs
+# Boost.Interprocess's message_queue (natively), a service with two clients.
 #   scripts/bench.sh [--windows] --only broadcast   that suite alone (bench/results/broadcast-*)
-# The broadcast suite's results have files and README tables of their own
-# (bench/results/broadcast-native.*, broadcast-windows.*), so that it can be run alone without
-# replacing the other suites' published results.
+#   scripts/bench.sh [--windows] --only mailbox     that suite alone (bench/results/mailbox-*)
+# The broadcast and mailbox suites' results have files and README tables of their own
+# (bench/results/broadcast-native.*, mailbox-windows.*, ...), so that each can be run alone
+# without replacing the other suites' published results.
 # Natively the lifecycle suite also times namedshm as an earlier commit made it, in the same
 # binary ("namedshm-before": bench/lifecycle_before.cpp), and counts its system calls:
 # NAMEDSHM_BENCH_BEFORE names the commit (default fed0ec1, the commit before issue 18's
@@ -34,8 +37,12 @@ only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --windows) windows=1 ;;
-    --only) [ "${2:-}" = broadcast ] || { echo "scripts/bench.sh: --only takes: broadcast" >&2; exit 2; }; only=$2; shift ;;
-    *) echo "usage: scripts/bench.sh [--windows] [--only broadcast]" >&2; exit 2 ;;
+    --only)
+      case "${2:-}" in broadcast | mailbox) ;; *) echo "scripts/bench.sh: --only takes: broadcast, mailbox" >&2; exit 2 ;; esac
+      only=$2
+      shift
+      ;;
+    *) echo "usage: scripts/bench.sh [--windows] [--only broadcast|mailbox]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -85,12 +92,12 @@ check_before_separate() {
 # leftovers: names of ours still in /dev/shm (every benchmark name starts with namedshm-bench-).
 leftovers() { find /dev/shm -maxdepth 1 -name 'namedshm-bench-*' -printf '%f\n' 2>/dev/null || true; }
 
-# broadcast_report PLATFORM COMMAND: the broadcast suite's own results and README tables.
-broadcast_report() {
-  python3 bench/report.py "$1" --suite broadcast --work "$work" --results "$results" --readme bench/README.md \
-    --commit "$commit" --command "$2" --compiler "$compiler" --repetitions "$repetitions" \
-    --ipc-min-time "$ipc_min_time" --load-before "${load_before[@]}" >"$work/broadcast-report.md"
-  echo "wrote $results/broadcast-$1.json, $results/broadcast-$1.md and bench/README.md"
+# suite_report SUITE PLATFORM COMMAND: a suite's own results and README tables (broadcast, mailbox).
+suite_report() {
+  python3 bench/report.py "$2" --suite "$1" --work "$work" --results "$results" --readme bench/README.md \
+    --commit "$commit" --command "$3" --compiler "$compiler" --repetitions "$repetitions" \
+    --ipc-min-time "$ipc_min_time" --load-before "${load_before[@]}" >"$work/$1-report.md"
+  echo "wrote $results/$1-$2.json, $results/$1-$2.md and bench/README.md"
 }
 
 if [ "$windows" = 0 ]; then
@@ -120,20 +127,20 @@ if [ "$windows" = 0 ]; then
     -DNAMEDSHM_BENCH_BEFORE_COMMIT="$before_commit" >build/bench-release.configure.log 2>&1 ||
     { cat build/bench-release.configure.log; exit 1; }
   compiler="$(c++ --version | head -1) -O3 (CMake Release)"
-  if [ "$only" = broadcast ]; then
-    cmake --build "$build" -j2 --target namedshm_bench_broadcast
+  if [ -n "$only" ]; then
+    cmake --build "$build" -j2 --target "namedshm_bench_$only"
     rm -rf "$work" && mkdir -p "$work"
     before=$(leftovers)
-    run_suite "$build/bench/namedshm_bench_broadcast" broadcast "$ipc_min_time"
+    run_suite "$build/bench/namedshm_bench_$only" "$only" "$ipc_min_time"
     log "report"
-    broadcast_report native "scripts/bench.sh --only broadcast"
+    suite_report "$only" native "scripts/bench.sh --only $only"
     after=$(leftovers)
     [ "$after" = "$before" ] || { echo "bench.sh: shared-memory objects left behind in /dev/shm" >&2; exit 1; }
     log "done in $((SECONDS - started)) s"
     exit 0
   fi
   cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_bench_ipc \
-    namedshm_bench_mutex namedshm_bench_broadcast namedshm_typed_access_callgrind
+    namedshm_bench_mutex namedshm_bench_broadcast namedshm_bench_mailbox namedshm_typed_access_callgrind
   [ -z "$before_commit" ] || check_before_separate "$build"
   rm -rf "$work" && mkdir -p "$work"
   before=$(leftovers)
@@ -143,6 +150,7 @@ if [ "$windows" = 0 ]; then
   run_suite "$build/bench/namedshm_bench_ipc" ipc "$ipc_min_time"
   run_suite "$build/bench/namedshm_bench_mutex" mutex "$ipc_min_time"
   run_suite "$build/bench/namedshm_bench_broadcast" broadcast "$ipc_min_time"
+  run_suite "$build/bench/namedshm_bench_mailbox" mailbox "$ipc_min_time"
 
   passes=1000
   log "callgrind: instructions of the typed and the raw loops ($passes calls each)"
@@ -168,7 +176,8 @@ if [ "$windows" = 0 ]; then
     --callgrind-passes "$passes" --before-commit "$before_commit" >"$work/report.md"
   gnuplot -e "data='$results/scaling.dat'; output='$results/lifecycle.png'" bench/lifecycle.gp
   echo "wrote $results/native.json, $results/native.md, $results/lifecycle.png and bench/README.md"
-  broadcast_report native "scripts/bench.sh"
+  suite_report broadcast native "scripts/bench.sh"
+  suite_report mailbox native "scripts/bench.sh"
 else
   install_missing cmake ninja-build g++-mingw-w64-x86-64-posix wine wine64 python3
   repetitions=${NAMEDSHM_BENCH_REPETITIONS:-20}
@@ -185,17 +194,17 @@ else
   compiler="$(x86_64-w64-mingw32-g++-posix --version | head -1) -O3 (CMake Release)"
   # As the toolchain's CMAKE_CROSSCOMPILING_EMULATOR runs tests: the prefix in the build folder.
   wine_run=(env WINEDEBUG=-all WINEDLLOVERRIDES=winedbg.exe=d "WINEPREFIX=$NAMEDSHM_ROOT/$build/wineprefix" wine)
-  if [ "$only" = broadcast ]; then
-    cmake --build "$build" -j2 --target namedshm_bench_broadcast
+  if [ -n "$only" ]; then
+    cmake --build "$build" -j2 --target "namedshm_bench_$only"
     rm -rf "$work" && mkdir -p "$work"
-    run_suite "$build/bench/namedshm_bench_broadcast.exe" broadcast "$ipc_min_time" "${wine_run[@]}"
+    run_suite "$build/bench/namedshm_bench_$only.exe" "$only" "$ipc_min_time" "${wine_run[@]}"
     log "report"
-    broadcast_report windows "scripts/bench.sh --windows --only broadcast"
+    suite_report "$only" windows "scripts/bench.sh --windows --only $only"
     log "done in $((SECONDS - started)) s"
     exit 0
   fi
   cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_bench_ipc \
-    namedshm_bench_mutex namedshm_bench_broadcast namedshm_win32_server_calls
+    namedshm_bench_mutex namedshm_bench_broadcast namedshm_bench_mailbox namedshm_win32_server_calls
   rm -rf "$work" && mkdir -p "$work"
   before=$(leftovers)
   run_suite "$build/bench/namedshm_bench_lifecycle.exe" lifecycle "$min_time" "${wine_run[@]}"
@@ -203,6 +212,7 @@ else
   run_suite "$build/bench/namedshm_bench_ipc.exe" ipc "$ipc_min_time" "${wine_run[@]}"
   run_suite "$build/bench/namedshm_bench_mutex.exe" mutex "$ipc_min_time" "${wine_run[@]}"
   run_suite "$build/bench/namedshm_bench_broadcast.exe" broadcast "$ipc_min_time" "${wine_run[@]}"
+  run_suite "$build/bench/namedshm_bench_mailbox.exe" mailbox "$ipc_min_time" "${wine_run[@]}"
 
   cycles=100
   log "wineserver requests per cycle (a wineserver with -d1 traces them, $cycles cycles each)"
@@ -236,7 +246,8 @@ else
     --ipc-min-time "$ipc_min_time" --load-before "${load_before[@]}" \
     --server-cycles "$cycles" >"$work/report.md"
   echo "wrote $results/windows.json, $results/windows.md and bench/README.md"
-  broadcast_report windows "scripts/bench.sh --windows"
+  suite_report broadcast windows "scripts/bench.sh --windows"
+  suite_report mailbox windows "scripts/bench.sh --windows"
 fi
 
 after=$(leftovers)

@@ -244,7 +244,7 @@ TEST_CASE("channel: once the receiver has released everything, any allowed size 
   }
 }
 
-TEST_CASE("channel: try_send fails on a full ring and succeeds once a message is released", "[channel]") {
+TEST_CASE("channel: try_send and send_for fail on a full ring and succeed once a message is released", "[channel]") {
   const auto name = unique_name("chan-full");
   auto receiver = ChannelReceiver::create(name, 4096);
   auto sender = ChannelSender::open(name);
@@ -256,6 +256,10 @@ TEST_CASE("channel: try_send fails on a full ring and succeeds once a message is
   CHECK(accepted == (4096 - 8) / 128);
   CHECK(sender.state() == ChannelState::open);  // full, not gone
   CHECK_FALSE(sender.try_send(message.data(), message.size()));
+  std::error_code ec;
+  CHECK_FALSE(sender.send_for(message.data(), message.size(), std::chrono::milliseconds(20), ec));
+  CHECK_FALSE(ec);
+  CHECK(sender.state() == ChannelState::open);  // it gave up, the receiver is still there
 
   const auto first = receiver.receive();
   REQUIRE(first);
@@ -263,6 +267,12 @@ TEST_CASE("channel: try_send fails on a full ring and succeeds once a message is
   receiver.release();
   CHECK(sender.try_send(message.data(), message.size()));
   CHECK_FALSE(sender.try_send(message.data(), message.size()));
+  static_cast<void>(receiver.receive());
+  receiver.release();
+  CHECK(sender.send_for(message.data(), message.size(), std::chrono::hours(1)));
+  CHECK_THROWS_WITH(
+      sender.send_for(nullptr, 1, std::chrono::seconds(1)),
+      NAMEDSHM_CONTAINS("send_for on channel \"" + name + "\"") && NAMEDSHM_CONTAINS("the message's data is null"));
 }
 
 TEST_CASE("channel: zero-copy: prepare/commit on one side, views into the ring on the other", "[channel]") {

@@ -29,7 +29,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
-#include <vector>  // broadcast.hpp
+#include <vector>  // broadcast.hpp, mailbox.hpp
 #if NAMEDSHM_CPLUSPLUS >= 202002L
 #  include <ranges>
 #  include <span>
@@ -41,6 +41,7 @@
 #include <namedshm/broadcast.hpp>
 #include <namedshm/channel.hpp>
 #include <namedshm/event.hpp>
+#include <namedshm/mailbox.hpp>
 #include <namedshm/mutex.hpp>
 #include <namedshm/namedshm.hpp>
 #include <namedshm/seqlock.hpp>

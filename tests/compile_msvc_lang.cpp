@@ -27,7 +27,7 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
-#include <vector>  // broadcast.hpp
+#include <vector>  // broadcast.hpp, mailbox.hpp
 #if __cplusplus >= 202002L
 #  include <ranges>
 #  include <span>
@@ -45,6 +45,7 @@
 #include <namedshm/broadcast.hpp>
 #include <namedshm/channel.hpp>
 #include <namedshm/event.hpp>
+#include <namedshm/mailbox.hpp>
 #include <namedshm/mutex.hpp>
 #include <namedshm/namedshm.hpp>
 #include <namedshm/seqlock.hpp>

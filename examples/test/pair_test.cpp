@@ -903,6 +903,109 @@ void broadcast_overwrite_slow_receiver() {
   }
 }
 
+// --- The service and its clients: namedshm-service and namedshm-client. ---
+
+/// The service's last line: "answered A requests, D clients said goodbye, X dropped, M malformed,
+/// B abandoned (...)".
+struct ServiceReport {
+  unsigned long long answered = 0;
+  unsigned long long done = 0;
+  unsigned long long dropped = 0;
+  unsigned long long malformed = 0;
+  unsigned long long abandoned = 0;
+  bool found = false;
+};
+
+ServiceReport service_report(const Outcome& service) {
+  ServiceReport report;
+  const std::size_t at = service.out.find("answered ");
+  if (at == std::string::npos) return report;
+  report.found =
+      std::sscanf(service.out.c_str() + at,
+                  "answered %llu requests, %llu clients said goodbye, %llu dropped, %llu malformed, "
+                  "%llu abandoned",
+                  &report.answered, &report.done, &report.dropped, &report.malformed, &report.abandoned) == 5;
+  return report;
+}
+
+/// What a process that killed itself (or was killed) exits with, as Child reports it.
+int killed_code() { return is_windows() ? 137 : -9; }
+
+/// True once no object has the name: the last user took it (or all its users died).
+bool name_gone(const std::string& name) {
+  std::error_code ec;
+  static_cast<void>(namedshm::ReadOnlyRegion::open(name, ec));
+  return ec == std::errc::no_such_file_or_directory;
+}
+
+/// The arguments of a service for `clients` clients, or 0: until it is stopped.
+std::vector<std::string> service_arguments(const std::string& name, const char* clients) {
+  return {"--name", name, "--clients", clients};
+}
+
+void expect_service_ready(Child& service) {
+  check(service.wait_for_output("waiting for requests"), "the service is ready");
+}
+
+void expect_client_done(const Outcome& client, int count, const std::string& who) {
+  check(client.exit_code == 0, who + " exits with 0: every reply came and was right");
+  check(contains(client.out, std::to_string(count) + " requests answered, all right"),
+        who + " got all " + std::to_string(count) + " replies");
+}
+
+void service_two_clients() {
+  const std::string name = unique_name();
+  Child service("service", "namedshm-service", service_arguments(name, "2"));
+  expect_service_ready(service);
+  Child first("first", "namedshm-client", {"--name", name, "--count", "500", "--timeout", "60"});
+  Child second("second", "namedshm-client", {"--name", name, "--count", "500", "--timeout", "60"});
+  expect_client_done(first.finish(), 500, "the first client");
+  expect_client_done(second.finish(), 500, "the second client");
+  const Outcome served = service.finish();
+  const ServiceReport report = service_report(served);
+  check(served.exit_code == 0 && report.found, "the service exits with 0 and says what it did");
+  check(report.answered == 1000 && report.done == 2, "the service answered 1000 requests and both clients left");
+  check(report.dropped == 0 && report.malformed == 0 && report.abandoned == 0, "nothing went wrong on the way");
+  check(name_gone(name), "the mailbox went with its last user");
+}
+
+void service_client_dies_mid_request() {
+  // The doomed client gets three replies, then dies while it writes its fourth request into the
+  // mailbox's ring: the service must skip that claim (once the OS says its writer died), count
+  // it, and serve the two clients that come next as if nothing had happened.
+  const std::string name = unique_name();
+  Child service("service", "namedshm-service", service_arguments(name, "2"));
+  expect_service_ready(service);
+  const Outcome doomed = run("doomed", "namedshm-client", {"--name", name, "--die-mid-request", "--timeout", "60"});
+  check(doomed.exit_code == killed_code(), "the doomed client died in the middle of a request");
+  Child first("first", "namedshm-client", {"--name", name, "--count", "200", "--timeout", "60"});
+  Child second("second", "namedshm-client", {"--name", name, "--count", "200", "--timeout", "60"});
+  expect_client_done(first.finish(), 200, "the first client");
+  expect_client_done(second.finish(), 200, "the second client");
+  const Outcome served = service.finish();
+  const ServiceReport report = service_report(served);
+  check(served.exit_code == 0 && report.found, "the service survives and exits with 0");
+  check(report.answered == 403 && report.done == 2, "the service answered the doomed client's 3 and the others' 400");
+  check(report.abandoned == 1, "the service skipped and counted the half-written request");
+  check(report.malformed == 0, "no half-written request reached the service");
+}
+
+void service_dies() {
+  // The service is killed while a client streams requests: the client, whether it waits for a
+  // reply or sends, must end with a clear error, learnt from the OS, not hang.
+  const std::string name = unique_name();
+  Child service("service", "namedshm-service", service_arguments(name, "0"));
+  expect_service_ready(service);
+  Child client("client", "namedshm-client", {"--name", name, "--count", "0", "--timeout", "60"});
+  check(client.wait_for_output("100 requests answered"), "the client is being served");
+  service.kill();
+  service.finish();
+  const Outcome outcome = client.finish();
+  check(outcome.exit_code == 9, "the client exits with 9: the service went away");
+  check(contains(outcome.err, "the service died"), "the client says that the service died");
+  check(name_gone(name), "nothing of the mailbox is left");
+}
+
 const std::map<std::string, void (*)()> scenarios{
     {"writer-first", writer_first},
     {"reader-first", reader_first},
@@ -934,6 +1037,9 @@ const std::map<std::string, void (*)()> scenarios{
     {"stream-receiver-dies", stream_receiver_dies},
     {"broadcast-two-receivers", broadcast_two_receivers},
     {"broadcast-overwrite-slow-receiver", broadcast_overwrite_slow_receiver},
+    {"service-two-clients", service_two_clients},
+    {"service-client-dies-mid-request", service_client_dies_mid_request},
+    {"service-dies", service_dies},
 };
 
 std::string own_directory(const char* argv0) {

@@ -25,11 +25,12 @@
 #include <system_error>  // std::error_code, std::system_error, std::errc
 #include <vector>        // std::vector, per-slot state and a receiver's copy
 
-#include "channel.hpp"                // WaitPolicy, ChannelState: one vocabulary for all streams
-#include "detail/broadcast_core.hpp"  // detail::broadcast::Core, the machinery of both ends
-#include "detail/fences.hpp"          // seqlock_fences, the word orders of an overwrite-mode copy
-#include "detail/timeout.hpp"         // timeout_ns, steady_deadline
-#include "namedshm.hpp"               // Name, Span, SecurityOptions, detail::check_argument
+#include "channel.hpp"                    // WaitPolicy, ChannelState: one vocabulary for all streams
+#include "detail/broadcast_core.hpp"      // detail::broadcast::Core, the machinery of both ends
+#include "detail/endpoint_accessors.hpp"  // EndpointAccessors: accessors and close() of both ends
+#include "detail/fences.hpp"              // seqlock_fences, the word orders of an overwrite-mode copy
+#include "detail/timeout.hpp"             // timeout_ns, steady_deadline
+#include "namedshm.hpp"                   // Name, Span, SecurityOptions, detail::check_argument
 
 namespace namedshm {
 
@@ -90,60 +91,18 @@ inline std::atomic<std::uint64_t>& atomic_at(std::byte* address) noexcept {
   return *std::launder(reinterpret_cast<std::atomic<std::uint64_t>*>(address));
 }
 
-/// What a broadcast's Wait from wait_in_slot means for the one who waits on the sender.
-inline Wait sender_wait(Holder sender) noexcept {
-  switch (sender) {
-    case Holder::closed:
-      return Wait::peer_closed;
-    case Holder::died:
-      return Wait::peer_died;
-    case Holder::absent:
-    case Holder::attached:
-      break;
-  }
-  return Wait::ready;
-}
-
 /**
- * What both ends offer alike, written once: the accessors of the shared core and close().
- * `Endpoint` is BroadcastSender or BroadcastReceiver; it keeps the core in `core_`, its mode in
- * `overwrite_`, and names its close in `close_verb`.
+ * What both ends offer alike: the accessors of the shared core and close()
+ * (EndpointAccessors), and the mode. `Endpoint` is BroadcastSender or BroadcastReceiver; it
+ * keeps its mode in `overwrite_`.
  */
 template <class Endpoint>
-class Accessors {
+class Accessors : public EndpointAccessors<Endpoint, max_message> {
  public:
   /// The policy the broadcast was made with. Does not throw.
-  [[nodiscard]] WhenFull when_full() const noexcept { return self().overwrite_ ? WhenFull::overwrite : WhenFull::wait; }
-  /// The largest message: capacity() / 2 - 24; 0 for an empty endpoint. Does not throw.
-  [[nodiscard]] std::size_t max_message_size() const noexcept {
-    const Core& core = self().core_;
-    return core.valid() ? static_cast<std::size_t>(max_message(core.capacity())) : 0;
+  [[nodiscard]] WhenFull when_full() const noexcept {
+    return static_cast<const Endpoint&>(*this).overwrite_ ? WhenFull::overwrite : WhenFull::wait;
   }
-  /// The ring's size in bytes (a power of two); 0 for an empty endpoint. Does not throw.
-  [[nodiscard]] std::size_t capacity() const noexcept { return static_cast<std::size_t>(self().core_.capacity()); }
-  /// True if the endpoint holds a broadcast. Does not throw.
-  [[nodiscard]] bool valid() const noexcept { return self().core_.valid(); }
-  /// The broadcast's name as given; empty for an empty endpoint. Does not throw.
-  [[nodiscard]] const std::string& name() const noexcept { return self().core_.name(); }
-
-  /**
-   * Releases everything now, as the destructor would, and reports what the destructor must
-   * swallow: a sender ends the stream (every receiver gets the messages published so far, then
-   * the end, `closed`; an uncommitted reservation is dropped); a receiver gives up its slot (a
-   * sender waiting for it goes on). The endpoint is empty afterwards either way; closing an
-   * empty one does nothing. Throws std::system_error.
-   */
-  void close() {
-    close_or_throw(Endpoint::close_verb, [&](Status& status) { return self().close_now(status); });
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  void close(std::error_code& ec) noexcept {
-    or_report(ec, [&](Status& status) { static_cast<void>(self().close_now(status)); });
-  }
-
- private:
-  const Endpoint& self() const noexcept { return static_cast<const Endpoint&>(*this); }
-  Endpoint& self() noexcept { return static_cast<Endpoint&>(*this); }
 };
 
 }  // namespace detail::broadcast
@@ -159,7 +118,9 @@ class Accessors {
  * while the slowest attached receiver is a ring behind, as the WaitPolicy says; a receiver
  * that dies (SIGKILL, TerminateProcess) is left out once the OS says so (the sender asks every
  * 50 ms while it waits), one that closes at once. In WhenFull::overwrite mode they never wait.
- * With no receiver attached, messages go nowhere (and send() succeeds).
+ * With no receiver attached, messages go nowhere (and send() succeeds). Messages are 0 to
+ * max_message_size() = capacity() / 2 - 24 bytes. close() ends the stream: every receiver gets
+ * the messages published so far, then the end (`closed`); an uncommitted reservation is dropped.
  *
  * Lifetime: as regions. One sender per name: while receivers still hold the name (POSIX: an
  * open receiver; Windows: a handle), create() of the same name fails with `file_exists`.
@@ -328,6 +289,7 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender> {
 
  private:
   friend class detail::broadcast::Accessors<BroadcastSender>;
+  friend class detail::EndpointAccessors<BroadcastSender, detail::broadcast::max_message>;
   static constexpr const char* close_verb = "close broadcast sender";
   static constexpr std::uint64_t no_reservation = ~std::uint64_t{0};
 
@@ -517,7 +479,7 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender> {
     note_start(tail_);
     tail_ += bytes;
     core_.header().tail.store(tail_, std::memory_order_release);
-    core_.wake_receivers();
+    core_.wake_members();  // the receivers that sleep
     if (tail_ >= next_scan_) scan();
   }
 
@@ -731,6 +693,7 @@ class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver>
 
  private:
   friend class detail::broadcast::Accessors<BroadcastReceiver>;
+  friend class detail::EndpointAccessors<BroadcastReceiver, detail::broadcast::max_message>;
   static constexpr const char* close_verb = "close broadcast receiver";
 
   static BroadcastReceiver make(const Name& name, const BroadcastReceiverOptions& options,
@@ -742,8 +705,7 @@ class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver>
       status.set(std::errc::invalid_argument, "the start is neither BroadcastStart::next nor BroadcastStart::oldest");
       return {};
     }
-    if (options.wait != WaitPolicy::spin && options.wait != WaitPolicy::block &&
-        options.wait != WaitPolicy::spin_then_block) {
+    if (!detail::valid_mode(static_cast<detail::WaitMode>(options.wait))) {
       status.set(std::errc::invalid_argument, "the wait policy is not one of WaitPolicy's values");
       return {};
     }
@@ -817,7 +779,7 @@ class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver>
   void publish_cursor() noexcept {
     if (overwrite_) return;
     core_.slot().cursor.store(position_, std::memory_order_seq_cst);
-    core_.wake_sender();
+    core_.wake_hub();  // the sender, if it sleeps
   }
 
   /// Overwrite mode: true if the sender has given up the record at this receiver's position
@@ -910,7 +872,7 @@ class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver>
         return ring::matches(core_.word(position_).load(std::memory_order_seq_cst), position_) ||
                (overwrite_ && core_.header().oldest.load(std::memory_order_seq_cst) > position_);
       };
-      const auto sender = [&](bool ask_os) { return bc::sender_wait(core_.sender(ask_os)); };
+      const auto sender = [&](bool ask_os) { return detail::peer_wait(core_.hub(ask_os)); };
       switch (core_.wait(has_message, sender, deadline, status)) {
         case detail::Wait::ready:
           break;

@@ -266,6 +266,20 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
     return detail::or_report(ec, sending(data, size, (detail::channel::Clock::time_point::min)()));
   }
 
+  /// As send(), but waits at most `timeout` for room: false if there was none in time (state()
+  /// still `open`), or if the receiver has gone. Throws std::system_error.
+  template <class Rep, class Period>
+  [[nodiscard]] bool send_for(const void* data, std::size_t size, const std::chrono::duration<Rep, Period>& timeout) {
+    return detail::or_throw({"send_for on channel", name(), size},
+                            sending(data, size, detail::channel::deadline_after(timeout)));
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  template <class Rep, class Period>
+  [[nodiscard]] bool send_for(const void* data, std::size_t size, const std::chrono::duration<Rep, Period>& timeout,
+                              std::error_code& ec) noexcept {
+    return detail::or_report(ec, sending(data, size, detail::channel::deadline_after(timeout)));
+  }
+
   /**
    * Zero-copy sending, step 1: waits for room for a message of `size` bytes and returns that
    * room in the ring; write the message there and commit() it. The span stays valid until

@@ -19,7 +19,9 @@
 #include <namedshm/channel.hpp>
 #include <namedshm/detail/broadcast_layout.hpp>  // waiting_offset: is a broadcast receiver asleep
 #include <namedshm/detail/channel_layout.hpp>    // consumer_waiting_offset: is the receiver asleep
+#include <namedshm/detail/mailbox_layout.hpp>    // claim words and offsets: a mailbox seen from outside
 #include <namedshm/event.hpp>
+#include <namedshm/mailbox.hpp>
 #include <namedshm/mutex.hpp>
 #include <namedshm/namedshm.hpp>
 
@@ -70,6 +72,10 @@ using namedshm::ChannelSender;
 using namedshm::CreateOptions;
 using namedshm::Event;
 using namedshm::Locked;
+using namedshm::Mailbox;
+using namedshm::MailboxOptions;
+using namedshm::MailboxSender;
+using namedshm::MailboxSenderOptions;
 using namedshm::Mutex;
 using namedshm::ReadOnlyRegion;
 using namedshm::SharedRegion;
@@ -165,6 +171,8 @@ struct Fixture {
   ChannelReceiver receiver;
   BroadcastSender broadcaster;
   BroadcastReceiver listener;
+  Mailbox box;
+  MailboxSender poster;
   Mutex mutex;
   SharedRegion watch;                 ///< a view of the object, to see whether a waiter sleeps
   std::atomic<int> result{0};         ///< what the operation found: 1 as it should be
@@ -1026,6 +1034,162 @@ std::vector<Operation> broadcast_operations() {
   return all;
 }
 
+constexpr std::size_t mailbox_size = 4096;
+
+/// Two sender slots (on Windows, three events: the receiver's and two), block on waits.
+MailboxOptions small_mailbox() {
+  MailboxOptions options;
+  options.max_senders = 2;
+  options.wait = WaitPolicy::block;
+  return options;
+}
+
+MailboxSenderOptions blocking_poster() {
+  MailboxSenderOptions options;
+  options.wait = WaitPolicy::block;
+  return options;
+}
+
+/// A mailbox with one sender, both blocking.
+void make_mailbox(Fixture& f) {
+  f.box = Mailbox::create(f.name, mailbox_size, small_mailbox());
+  f.poster = MailboxSender::open(f.name, blocking_poster());
+}
+
+/// Fills the mailbox's ring until a message no longer fits.
+void fill(MailboxSender& sender) {
+  while (sender.try_send(text, sizeof text)) {
+  }
+}
+
+std::vector<Operation> mailbox_operations() {
+  namespace layout = namedshm::detail::mailbox;
+  std::vector<Operation> all;
+  all.push_back(
+      {"create a mailbox", "create mailbox", [](Fixture&) {},
+       [](Fixture& f, std::error_code& ec) { f.box = Mailbox::create(f.name, mailbox_size, small_mailbox(), ec); },
+       [](Fixture& f) { f.box = Mailbox::create(f.name, mailbox_size, small_mailbox()); },
+       [](Fixture& f) { return f.box.valid() && f.box.max_senders() == 2; }, creation_quiet});
+  all.push_back({"open a mailbox sender",
+                 "open mailbox sender",
+                 [](Fixture& f) { f.box = Mailbox::create(f.name, mailbox_size, small_mailbox()); },
+                 [](Fixture& f, std::error_code& ec) { f.poster = MailboxSender::open(f.name, ec); },
+                 [](Fixture& f) { f.poster = MailboxSender::open(f.name); },
+                 [](Fixture& f) { return f.poster.valid() && f.box.senders() == 1; },
+                 {}});
+  all.push_back({"send to a mailbox whose receiver sleeps",
+                 "send on mailbox",
+                 [](Fixture& f) {
+                   make_mailbox(f);
+                   // The receiver (slot 0) held still in its sleep: announced by hand, as its
+                   // wait does before it sleeps, and never woken early.
+                   f.watch = SharedRegion::open(f.name);
+                   f.watch.object<std::atomic<std::uint32_t>>(layout::waiting_offset(0)) = 1;
+                 },
+                 [](Fixture& f, std::error_code& ec) { f.result = f.poster.send(text, sizeof text, ec) ? 1 : 0; },
+                 [](Fixture& f) { f.result = f.poster.send(text, sizeof text) ? 1 : 0; },
+                 [](Fixture& f) { return f.result == 1 && is_text(f.box.try_receive()); },
+                 // The wake-up: a sleeper that is not woken looks again within 50 ms by itself.
+                 {{"futex", 0}, {"SetEvent", 0}}});
+  all.push_back({"send that waits for room in a full mailbox",
+                 "send on mailbox",
+                 [](Fixture& f) {
+                   make_mailbox(f);
+                   fill(f.poster);
+                   act_when_asleep(f, [](Fixture& fixture) {
+                     static_cast<void>(fixture.box.receive());
+                     fixture.box.release();  // room, and the wake-up
+                   });
+                 },
+                 [](Fixture& f, std::error_code& ec) { f.result = f.poster.send(text, sizeof text, ec) ? 1 : 0; },
+                 [](Fixture& f) { f.result = f.poster.send(text, sizeof text) ? 1 : 0; },
+                 [](Fixture& f) { return f.result == 1; },
+                 {},
+                 [](Fixture& f) { stop_acting(f); }});
+  all.push_back(
+      {"send_for while the mailbox is full, until the timeout", "send_for on mailbox",
+       [](Fixture& f) {
+         make_mailbox(f);
+         fill(f.poster);
+       },
+       [](Fixture& f, std::error_code& ec) {
+         f.result = f.poster.send_for(text, sizeof text, std::chrono::milliseconds(2), ec) ? 0 : 1;
+       },
+       [](Fixture& f) { f.result = f.poster.send_for(text, sizeof text, std::chrono::milliseconds(2)) ? 0 : 1; },
+       [](Fixture& f) { return f.result == 1 && f.poster.state() == namedshm::ChannelState::open; }, probe_quiet});
+  all.push_back({"receive that waits for a message in an empty mailbox",
+                 "receive on mailbox",
+                 [](Fixture& f) {
+                   make_mailbox(f);
+                   act_when_asleep(f, [](Fixture& fixture) {
+                     static_cast<void>(fixture.poster.send(text, sizeof text));  // the message, and the wake-up
+                   });
+                 },
+                 [](Fixture& f, std::error_code& ec) { f.result = is_text(f.box.receive(ec)) ? 1 : 0; },
+                 [](Fixture& f) { f.result = is_text(f.box.receive()) ? 1 : 0; },
+                 [](Fixture& f) { return f.result == 1; },
+                 {},
+                 [](Fixture& f) { stop_acting(f); }});
+  all.push_back(
+      {"receive with a timeout while a live sender's claim holds the head", "receive_for on mailbox",
+       [](Fixture& f) {
+         make_mailbox(f);
+         static_cast<void>(f.poster.prepare(10));  // claimed, never committed
+       },
+       [](Fixture& f, std::error_code& ec) { f.result = f.box.receive_for(std::chrono::milliseconds(2), ec) ? 0 : 1; },
+       [](Fixture& f) { f.result = f.box.receive_for(std::chrono::milliseconds(2)) ? 0 : 1; },
+       [](Fixture& f) { return f.result == 1 && f.box.abandoned() == 0; },
+       // The look at whether the claimant lives: what cannot be asked proves no death.
+       probe_quiet});
+  all.push_back({"receive past the claim of a sender whose slot another took since",
+                 "receive on mailbox",
+                 [](Fixture& f) {
+                   make_mailbox(f);
+                   // A claim of slot 2 in a generation it no longer has, at the head, and the tail after
+                   // it: what a sender that died mid-message leaves once another sender took its slot.
+                   f.watch = SharedRegion::open(f.name);
+                   const auto& header = f.watch.object<layout::Header>(0);
+                   f.watch.object<std::atomic<std::uint64_t>>(static_cast<std::size_t>(header.claims_offset)) =
+                       layout::pending_word(1, 2, 7);
+                   f.watch.object<std::atomic<std::uint64_t>>(layout::line) = layout::granule;  // `tail`
+                   REQUIRE(f.poster.send(text, sizeof text));
+                 },
+                 [](Fixture& f, std::error_code& ec) { f.result = is_text(f.box.receive(ec)) ? 1 : 0; },
+                 [](Fixture& f) { f.result = is_text(f.box.receive()) ? 1 : 0; },
+                 [](Fixture& f) { return f.result == 1 && f.box.abandoned() == 1; },
+                 {}});
+  all.push_back({"ask whether the receiver lives",
+                 "check_receiver on mailbox",
+                 make_mailbox,
+                 [](Fixture& f, std::error_code&) {
+                   f.result = f.poster.check_receiver() == namedshm::ChannelState::open ? 1 : 0;
+                 },
+                 [](Fixture& f) { f.result = f.poster.check_receiver() == namedshm::ChannelState::open ? 1 : 0; },
+                 [](Fixture& f) { return f.result == 1; },
+                 // What cannot be asked proves no death (on Windows the one wait is the process's).
+                 {{"fcntl_lock", 0}, {"OpenProcess", 0}, {"GetProcessTimes", 0}, {"WaitForSingleObject", 0}}});
+  all.push_back({"close a mailbox sender", "close mailbox sender", make_mailbox,
+                 [](Fixture& f, std::error_code& ec) { f.poster.close(ec); }, [](Fixture& f) { f.poster.close(); },
+                 [](Fixture& f) { return !f.poster.valid() && f.box.senders() == 0; }, close_quiet});
+  all.push_back({"close a mailbox that created its name", "close mailbox",
+                 [](Fixture& f) { f.box = Mailbox::create(f.name, mailbox_size, small_mailbox()); },
+                 [](Fixture& f, std::error_code& ec) { f.box.close(ec); }, [](Fixture& f) { f.box.close(); },
+                 [](Fixture& f) { return !f.box.valid() && !namedshm_test::name_exists(f.name); }, close_quiet,
+                 [](Fixture&) {}, true});
+#if !defined(_WIN32)
+  all.push_back({"remove_if_stale a crashed mailbox's name",
+                 "remove_if_stale mailbox",
+                 [](Fixture& f) { make_stale(f.name); },
+                 [](Fixture& f, std::error_code& ec) { f.result = Mailbox::remove_if_stale(f.name, ec) ? 1 : 0; },
+                 [](Fixture& f) { f.result = Mailbox::remove_if_stale(f.name) ? 1 : 0; },
+                 [](Fixture& f) { return f.result == 1 && names_starting_with(f.name).empty(); },
+                 {{"stat", 0}, {"close", 0}},
+                 [](Fixture&) {},
+                 true});
+#endif
+  return all;
+}
+
 /// A helper thread that locks `f.keeper_mutex` and holds it until `finish` sets
 /// helper_result to 2; returns once it holds it.
 void hold_in_helper(Fixture& f) {
@@ -1316,5 +1480,6 @@ TEST_CASE("faults: every system call of every operation fails in turn, at every 
   sweep_all(channel_operations());
   sweep_all(mutex_operations());
   sweep_all(broadcast_operations());
+  sweep_all(mailbox_operations());
   check_every_use_injected(NAMEDSHM_WINDOWS ? "the Win32 backend" : "the POSIX backend");
 }

@@ -23,6 +23,7 @@ void own_handler(const std::error_code& code, const char* what) noexcept;
 #include <namedshm/broadcast.hpp>
 #include <namedshm/channel.hpp>
 #include <namedshm/event.hpp>
+#include <namedshm/mailbox.hpp>
 #include <namedshm/mutex.hpp>
 #include <namedshm/namedshm.hpp>
 #include <namedshm/seqlock.hpp>
@@ -50,6 +51,8 @@ using namedshm::ChannelReceiver;
 using namedshm::ChannelSender;
 using namedshm::Event;
 using namedshm::Locked;
+using namedshm::Mailbox;
+using namedshm::MailboxSender;
 using namedshm::Mutex;
 using namedshm::Published;
 using namedshm::ReadOnlyRegion;
@@ -256,6 +259,25 @@ void broadcasts() {
   CHECK(ec == std::errc::device_or_resource_busy && !second.valid());
 }
 
+void mailboxes() {
+  const std::string name = unique_name("no-exceptions-mailbox");
+  std::error_code ec;
+  namedshm::MailboxOptions options;
+  options.max_senders = 1;
+  auto box = Mailbox::create(name, 4096, options, ec);
+  CHECK(!ec && box.valid());
+  auto sender = MailboxSender::open(name, ec);
+  CHECK(!ec && sender.valid());
+  const char text[] = "mailed without exceptions";
+  CHECK(sender.send(text, sizeof text, ec) && !ec);
+  const auto message = box.receive_for(std::chrono::seconds(60), ec);
+  CHECK(!ec && message && message->size() == sizeof text && std::memcmp(message->data(), text, sizeof text) == 0);
+  CHECK(!sender.send(text, sender.max_message_size() + 1, ec) && ec == std::errc::message_size);
+  CHECK(!box.try_receive(ec) && !ec);
+  auto second = MailboxSender::open(name, ec);
+  CHECK(ec == std::errc::device_or_resource_busy && !second.valid());
+}
+
 void published_values() {
   struct Point {
     double x, y;
@@ -316,6 +338,7 @@ int main(int argc, char** argv) {
   mutexes();
   channels();
   broadcasts();
+  mailboxes();
   published_values();
   failed_throwing_overload();
   std::printf("%d checks, %d failed\n", checks, failures);

@@ -191,12 +191,9 @@ constexpr std::uint64_t max_message(std::uint64_t capacity) noexcept { return ca
 
 /// Header offsets that tests read to watch the endpoints without timing (white-box).
 inline constexpr std::size_t sleepers_offset = 3 * line;
-/// The offset of slot `index`'s word `waiting` (1 while its holder is about to sleep).
-constexpr std::size_t waiting_offset(unsigned index) noexcept {
-  return table_offset + index * sizeof(Slot) + 2 * sizeof(std::uint32_t);
-}
-/// The offset of slot `index`'s word `state` (SlotState).
-constexpr std::size_t state_offset(unsigned index) noexcept { return table_offset + index * sizeof(Slot); }
+/// The offsets of slot `index`'s words `waiting` and `state` (slot_table.hpp).
+constexpr std::size_t waiting_offset(unsigned index) noexcept { return slot_waiting_offset(table_offset, index); }
+constexpr std::size_t state_offset(unsigned index) noexcept { return slot_state_offset(table_offset, index); }
 
 }  // namespace namedshm::detail::broadcast
 

@@ -14,7 +14,7 @@
 #include <utility>      // std::exchange, std::move
 
 #include "channel_layout.hpp"    // Header, record words
-#include "creator_wait.hpp"      // wait_for_creator
+#include "creator_wait.hpp"      // check_magic
 #include "error.hpp"             // Status, allocate_or_report
 #include "event_backend.hpp"     // os::EventObject, the events' backend
 #include "liveness_backend.hpp"  // Liveness: the one platform switch of channels
@@ -266,18 +266,7 @@ class Endpoint {
     const os::EventObject& event;
 
     bool ready() { return condition(); }
-    Wait peer(bool ask_os) {
-      switch (endpoint.peer(ask_os)) {
-        case PeerStatus::closed:
-          return Wait::peer_closed;
-        case PeerStatus::died:
-          return Wait::peer_died;
-        case PeerStatus::absent:
-        case PeerStatus::attached:
-          break;
-      }
-      return Wait::ready;
-    }
+    Wait peer(bool ask_os) { return peer_wait(endpoint.peer(ask_os)); }
     void announce() noexcept { waiting.store(1, std::memory_order_seq_cst); }
     void retract() noexcept { waiting.store(0, std::memory_order_relaxed); }
     bool sleep(Clock::time_point until, Status& status) noexcept {
@@ -345,20 +334,10 @@ class Endpoint {
       return false;
     }
     const Header& header = this->header();
-    // POSIX: the creator sizes the region before it writes the header, so wait a little.
-    std::uint64_t found = 0;
-    wait_for_creator([&] { return (found = header.magic.load(std::memory_order_acquire)) != 0; });
-    if (found != magic) {
-      status.set(std::errc::invalid_argument,
-                 found == 0 ? "the region is not a channel (it has no channel header, or its creator died making it)"
-                            : "the region is not a channel (its first bytes are not a channel header)");
-      return false;
-    }
-    if (header.version != layout_version) {
-      status.set(std::errc::protocol_not_supported,
-                 "the channel was made by a version of namedshm with another channel layout");
-      return false;
-    }
+    const HeaderTexts texts{"the region is not a channel (it has no channel header, or its creator died making it)",
+                            "the region is not a channel (its first bytes are not a channel header)",
+                            "the channel was made by a version of namedshm with another channel layout"};
+    if (!check_magic(header.magic, magic, header.version, layout_version, texts, status)) return false;
     const std::uint64_t capacity = header.capacity;
     const bool power_of_two = capacity != 0 && (capacity & (capacity - 1)) == 0;
     if (header.ring_offset != ring_offset || !power_of_two || capacity < min_capacity || capacity > max_capacity ||

@@ -45,6 +45,16 @@ static_assert(sizeof(Slot) == 128, "a slot is two cache lines");
 /// The hub's slot.
 inline constexpr unsigned hub_slot = 0;
 
+/// The offset of slot `index`'s word `state` (SlotState) in a region whose table starts at
+/// `table_offset`; for tests that watch the endpoints without timing (white-box).
+constexpr std::size_t slot_state_offset(std::size_t table_offset, unsigned index) noexcept {
+  return table_offset + index * sizeof(Slot);
+}
+/// The same for the word `waiting` (1 while its holder is about to sleep).
+constexpr std::size_t slot_waiting_offset(std::size_t table_offset, unsigned index) noexcept {
+  return slot_state_offset(table_offset, index) + 2 * sizeof(std::uint32_t);
+}
+
 /// A view of a table of `count` slots (the hub's and count - 1 members') in a mapping, with the
 /// word of the members' sleep bits. Copyable: it owns nothing.
 class SlotTable {

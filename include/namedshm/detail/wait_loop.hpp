@@ -10,12 +10,18 @@
 
 #include "error.hpp"          // Status
 #include "event_request.hpp"  // WaitClock
+#include "slot_words.hpp"     // Holder, what a probe of the peer found
 #include "spin.hpp"           // cpu_relax
 
 namespace namedshm::detail {
 
 /// How an endpoint waits; namedshm::WaitPolicy lists the same values in the same order.
 enum class WaitMode : unsigned char { spin, block, spin_then_block };
+
+/// True if `mode` is one of WaitMode's values (a public WaitPolicy cast from anything).
+constexpr bool valid_mode(WaitMode mode) noexcept {
+  return mode == WaitMode::spin || mode == WaitMode::block || mode == WaitMode::spin_then_block;
+}
 
 /// A blocked waiter wakes at least this often to ask the OS whether its peer still lives.
 inline constexpr std::chrono::milliseconds wait_slice{50};
@@ -26,6 +32,21 @@ inline constexpr std::chrono::microseconds pause_budget{200};
 
 /// How a wait ended; `ready` is also what Waiter::peer() says when it has nothing to report.
 enum class Wait : unsigned char { ready, peer_closed, peer_died, timed_out, failed };
+
+/// What a wait on the other side makes of a probe of that side's slot: its close or death ends
+/// the wait; anything else does not.
+inline Wait peer_wait(Holder peer) noexcept {
+  switch (peer) {
+    case Holder::closed:
+      return Wait::peer_closed;
+    case Holder::died:
+      return Wait::peer_died;
+    case Holder::absent:
+    case Holder::attached:
+      break;
+  }
+  return Wait::ready;
+}
 
 /**
  * Waits until `waiter.ready()` is true, the peer has closed or died, or `deadline` passes (min():
