@@ -289,11 +289,11 @@ class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_m
       // middle of its copy, gone by the next look.
       watched_word_ = word;
       watched_position_ = position_;
-      watched_since_ = Clock::time_point::min();
+      watched_since_ = (Clock::time_point::min)();
       return false;
     }
     const auto now = Clock::now();
-    if (watched_since_ == Clock::time_point::min()) watched_since_ = now;
+    if (watched_since_ == (Clock::time_point::min)()) watched_since_ = now;
     if (now - watched_since_ < detail::wait_slice) return false;
     watched_since_ = now;
     return true;
