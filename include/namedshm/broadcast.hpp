@@ -117,10 +117,13 @@ class Accessors : public EndpointAccessors<Endpoint, max_message> {
  * in; prepare() + commit() let the caller build it in the ring. In WhenFull::wait mode both wait
  * while the slowest attached receiver is a ring behind, as the WaitPolicy says; a receiver
  * that dies (SIGKILL, TerminateProcess) is left out once the OS says so (the sender asks every
- * 50 ms while it waits), one that closes at once. In WhenFull::overwrite mode they never wait.
- * With no receiver attached, messages go nowhere (and send() succeeds). Messages are 0 to
- * max_message_size() = capacity() / 2 - 24 bytes. close() ends the stream: every receiver gets
- * the messages published so far, then the end (`closed`); an uncommitted reservation is dropped.
+ * 50 ms while it waits), one that closes at once; try_send() returns false if the slowest
+ * receiver leaves no room now, send_for() if it leaves none in time. In WhenFull::overwrite
+ * mode they never wait and always succeed: a receiver that has fallen a ring behind may read
+ * bytes that prepare() handed out while they are written, finds out and throws its copy away
+ * (see BroadcastReceiver), so what a sender writes is never seen torn. With no receiver attached, messages go nowhere
+ * (and send() succeeds). Messages are 0 to max_message_size() = capacity() / 2 - 24 bytes. close() ends the stream:
+ * every receiver gets the messages published so far, then the end (`closed`); an uncommitted reservation is dropped.
  *
  * Lifetime: as regions. One sender per name: while receivers still hold the name (POSIX: an
  * open receiver; Windows: a handle), create() of the same name fails with `file_exists`.
@@ -138,13 +141,8 @@ class Accessors : public EndpointAccessors<Endpoint, max_message> {
  *   out.commit(frame_bytes);                             // ...and publish it to every receiver
  * @endcode
  */
-class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender> {
+class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender>, public SendCalls<BroadcastSender> {
   using Clock = detail::broadcast::Clock;
-
-  /// The step behind send(), try_send() and send_for(): one message, waiting until `deadline`.
-  auto sending(const void* data, std::size_t size, Clock::time_point deadline) noexcept {
-    return [this, data, size, deadline](detail::Status& status) { return send_until(data, size, deadline, status); };
-  }
 
  public:
   /// An empty sender. Does not throw.
@@ -188,83 +186,6 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender> {
     return detail::or_report(ec, [&](detail::Status& status) { return remove_stale(name, status); });
   }
 
-  /**
-   * Copies `size` bytes from `data` into the ring as one message for every receiver, waiting
-   * (WhenFull::wait) while the slowest receiver is a ring behind. Returns true once published.
-   * Throws std::system_error: `std::errc::message_size` if size > max_message_size(),
-   * `std::errc::invalid_argument` for an empty sender or null data, or an OS error of the wait.
-   */
-  [[nodiscard]] bool send(const void* data, std::size_t size) {
-    return detail::or_throw({"send on broadcast", name(), size}, sending(data, size, (Clock::time_point::max)()));
-  }
-  /// As above; reports failure through `ec` (and returns false). Does not throw.
-  [[nodiscard]] bool send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-    return detail::or_report(ec, sending(data, size, (Clock::time_point::max)()));
-  }
-  /// send(message.data(), message.size()). Throws std::system_error.
-  [[nodiscard]] bool send(Span<const std::byte> message) { return send(message.data(), message.size()); }
-  /// As above; reports failure through `ec`. Does not throw.
-  [[nodiscard]] bool send(Span<const std::byte> message, std::error_code& ec) noexcept {
-    return send(message.data(), message.size(), ec);
-  }
-
-  /// As send(), but never waits: false if the slowest receiver leaves no room now (it does not
-  /// ask the OS whether that receiver lives). Always true in overwrite mode. Throws
-  /// std::system_error.
-  [[nodiscard]] bool try_send(const void* data, std::size_t size) {
-    return detail::or_throw({"try_send on broadcast", name(), size}, sending(data, size, (Clock::time_point::min)()));
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  [[nodiscard]] bool try_send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-    return detail::or_report(ec, sending(data, size, (Clock::time_point::min)()));
-  }
-
-  /// As send(), but waits at most `timeout`: false if there was no room in time. Throws
-  /// std::system_error.
-  template <class Rep, class Period>
-  [[nodiscard]] bool send_for(const void* data, std::size_t size, const std::chrono::duration<Rep, Period>& timeout) {
-    return detail::or_throw({"send_for on broadcast", name(), size},
-                            sending(data, size, detail::broadcast::deadline_after(timeout)));
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  template <class Rep, class Period>
-  [[nodiscard]] bool send_for(const void* data, std::size_t size, const std::chrono::duration<Rep, Period>& timeout,
-                              std::error_code& ec) noexcept {
-    return detail::or_report(ec, sending(data, size, detail::broadcast::deadline_after(timeout)));
-  }
-
-  /**
-   * Zero-copy sending, step 1: waits for room for a message of `size` bytes (as send() does)
-   * and returns that room in the ring; write the message there and commit() it. The span stays
-   * valid until commit(), the next prepare() or send() (which abandon an uncommitted
-   * reservation) or close(). prepare(0) gives a non-null empty span. In overwrite mode a
-   * receiver that has fallen a ring behind may read these bytes while you write them; it finds
-   * out and throws its copy away (see BroadcastReceiver), so what you write is never seen torn.
-   * Throws std::system_error: `std::errc::message_size` if size > max_message_size().
-   */
-  [[nodiscard]] Span<std::byte> prepare(std::size_t size) {
-    return detail::or_throw({"prepare on broadcast", name(), size},
-                            [&](detail::Status& status) { return prepare(size, status); });
-  }
-  /// As above; reports failure through `ec` (and returns an empty span). Does not throw.
-  [[nodiscard]] Span<std::byte> prepare(std::size_t size, std::error_code& ec) noexcept {
-    return detail::or_report(ec, [&](detail::Status& status) { return prepare(size, status); });
-  }
-
-  /**
-   * Zero-copy sending, step 2: publishes the first `size` bytes of the room that prepare()
-   * returned as one message. Throws std::system_error with `std::errc::invalid_argument` if
-   * there is no reservation or `size` is larger than the one prepared (the reservation then
-   * stays, so a correct commit may follow).
-   */
-  void commit(std::size_t size) {
-    detail::or_throw({"commit on broadcast", name(), size}, [&](detail::Status& status) { commit(size, status); });
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  void commit(std::size_t size, std::error_code& ec) noexcept {
-    detail::or_report(ec, [&](detail::Status& status) { commit(size, status); });
-  }
-
   /// The receivers attached now, as far as the sender knows: one that died counts until a wait
   /// of the sender has asked the OS about it. Does not throw.
   [[nodiscard]] std::size_t receivers() const noexcept {
@@ -290,6 +211,10 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender> {
  private:
   friend class detail::broadcast::Accessors<BroadcastSender>;
   friend class detail::EndpointAccessors<BroadcastSender, detail::broadcast::max_message>;
+  friend class SendCalls<BroadcastSender>;
+  static constexpr detail::channel::SendVerbs send_verbs{"send on broadcast", "try_send on broadcast",
+                                                         "send_for on broadcast", "prepare on broadcast",
+                                                         "commit on broadcast"};
   static constexpr const char* close_verb = "close broadcast sender";
   static constexpr std::uint64_t no_reservation = ~std::uint64_t{0};
 
@@ -524,14 +449,14 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender> {
     return true;
   }
 
-  [[nodiscard]] Span<std::byte> prepare(std::size_t size, detail::Status& status) noexcept {
+  [[nodiscard]] Span<std::byte> prepare_message(std::size_t size, detail::Status& status) noexcept {
     std::byte* room = reserve(size, (Clock::time_point::max)(), status);
     if (room == nullptr) return {};
     prepared_ = size;
     return {room, size};
   }
 
-  void commit(std::size_t size, detail::Status& status) noexcept {
+  void commit_message(std::size_t size, detail::Status& status) noexcept {
     if (!core_.valid() || prepared_ == no_reservation) {
       status.set(std::errc::invalid_argument, "commit() without a reservation from prepare()");
     } else if (size > prepared_) {
@@ -595,7 +520,8 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender> {
  *   std::printf("missed %llu\n", static_cast<unsigned long long>(in.lost()));   // overwrite mode
  * @endcode
  */
-class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver> {
+class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver>,
+                          public ReceiveCalls<BroadcastReceiver> {
   using Clock = detail::broadcast::Clock;
 
  public:
@@ -633,44 +559,6 @@ class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver>
     return BroadcastSender::remove_if_stale(name, ec);
   }
 
-  /**
-   * Releases the previous message, then waits for the next one and returns a view of it (see
-   * the class); std::nullopt at the end of the stream (see state()). Throws std::system_error:
-   * `std::errc::invalid_argument` for an empty receiver, or an OS error of the wait.
-   */
-  [[nodiscard]] std::optional<Message> receive() {
-    return detail::or_throw({"receive on broadcast", name()},
-                            [&](detail::Status& status) { return receive_until((Clock::time_point::max)(), status); });
-  }
-  /// As above; reports failure through `ec` (and returns std::nullopt). Does not throw.
-  [[nodiscard]] std::optional<Message> receive(std::error_code& ec) noexcept {
-    return detail::or_report(ec,
-                             [&](detail::Status& status) { return receive_until((Clock::time_point::max)(), status); });
-  }
-
-  /// As receive(), but waits at most `timeout`: std::nullopt with state() still `open` means
-  /// that nothing came in time. Throws std::system_error.
-  template <class Rep, class Period>
-  [[nodiscard]] std::optional<Message> receive_for(const std::chrono::duration<Rep, Period>& timeout) {
-    const auto deadline = detail::broadcast::deadline_after(timeout);
-    return detail::or_throw({"receive_for on broadcast", name()},
-                            [&](detail::Status& status) { return receive_until(deadline, status); });
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  template <class Rep, class Period>
-  [[nodiscard]] std::optional<Message> receive_for(const std::chrono::duration<Rep, Period>& timeout,
-                                                   std::error_code& ec) noexcept {
-    const auto deadline = detail::broadcast::deadline_after(timeout);
-    return detail::or_report(ec, [&](detail::Status& status) { return receive_until(deadline, status); });
-  }
-
-  /// receive_for(0): the next message if one is there now. Throws std::system_error.
-  [[nodiscard]] std::optional<Message> try_receive() { return receive_for(std::chrono::nanoseconds(0)); }
-  /// As above; reports failure through `ec`. Does not throw.
-  [[nodiscard]] std::optional<Message> try_receive(std::error_code& ec) noexcept {
-    return receive_for(std::chrono::nanoseconds(0), ec);
-  }
-
   /// Done with the last message received (its view becomes invalid): in wait mode, the sender
   /// may reuse its room. receive() does it too; calling it twice is harmless. Does not throw.
   void release() noexcept {
@@ -694,6 +582,8 @@ class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver>
  private:
   friend class detail::broadcast::Accessors<BroadcastReceiver>;
   friend class detail::EndpointAccessors<BroadcastReceiver, detail::broadcast::max_message>;
+  friend class ReceiveCalls<BroadcastReceiver>;
+  static constexpr detail::channel::ReceiveVerbs receive_verbs{"receive on broadcast", "receive_for on broadcast"};
   static constexpr const char* close_verb = "close broadcast receiver";
 
   static BroadcastReceiver make(const Name& name, const BroadcastReceiverOptions& options,

@@ -191,7 +191,183 @@ class Factories {
   }
 };
 
+/// The verbs that a sender's error messages begin with ("send on channel", ...).
+struct SendVerbs {
+  const char* send;
+  const char* try_send;
+  const char* send_for;
+  const char* prepare;
+  const char* commit;
+};
+
+/// The verbs that a receiver's error messages begin with ("receive on channel", ...).
+struct ReceiveVerbs {
+  const char* receive;
+  const char* receive_for;
+};
+
 }  // namespace detail::channel
+
+/**
+ * The sending calls of every stream's sender (ChannelSender, BroadcastSender, MailboxSender),
+ * each in its two forms, written once. `Sender` provides `name()`, `send_verbs` and, for this
+ * class alone (a friend), the three steps that do the work without throwing:
+ * `send_until(data, size, deadline, status)`, `prepare_message(size, status)` and
+ * `commit_message(size, status)`. What a false return means (a full ring, a receiver that has
+ * gone) is each sender's own, and its class documentation says it. A base class only: use it
+ * through the senders.
+ */
+template <class Sender>
+class SendCalls {
+  using Clock = detail::channel::Clock;
+
+ public:
+  /**
+   * Copies `size` bytes from `data` into the ring as one message, waiting (as the sender's
+   * WaitPolicy says) while there is no room. Returns true once the message is published;
+   * false, sending nothing, if it cannot be (see the sender's class: its receiver has gone).
+   * Throws std::system_error: `std::errc::message_size` if size > max_message_size(),
+   * `std::errc::invalid_argument` for an empty sender or null data with a size, or an OS error
+   * of the wait.
+   */
+  [[nodiscard]] bool send(const void* data, std::size_t size) {
+    return detail::or_throw({Sender::send_verbs.send, self().name(), size},
+                            until(data, size, (Clock::time_point::max)()));
+  }
+  /// As above; reports failure through `ec` (and returns false). Does not throw.
+  [[nodiscard]] bool send(const void* data, std::size_t size, std::error_code& ec) noexcept {
+    return detail::or_report(ec, until(data, size, (Clock::time_point::max)()));
+  }
+  /// send(message.data(), message.size()). Throws std::system_error.
+  [[nodiscard]] bool send(Span<const std::byte> message) { return send(message.data(), message.size()); }
+  /// As above; reports failure through `ec`. Does not throw.
+  [[nodiscard]] bool send(Span<const std::byte> message, std::error_code& ec) noexcept {
+    return send(message.data(), message.size(), ec);
+  }
+
+  /// As send(), but never waits: false if there is no room now (or send() would return false).
+  /// It does not ask the OS whether a receiver lives. Throws std::system_error.
+  [[nodiscard]] bool try_send(const void* data, std::size_t size) {
+    return detail::or_throw({Sender::send_verbs.try_send, self().name(), size},
+                            until(data, size, (Clock::time_point::min)()));
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  [[nodiscard]] bool try_send(const void* data, std::size_t size, std::error_code& ec) noexcept {
+    return detail::or_report(ec, until(data, size, (Clock::time_point::min)()));
+  }
+
+  /// As send(), but waits at most `timeout` for room: false if there was none in time (or send()
+  /// would return false). Throws std::system_error.
+  template <class Rep, class Period>
+  [[nodiscard]] bool send_for(const void* data, std::size_t size, const std::chrono::duration<Rep, Period>& timeout) {
+    return detail::or_throw({Sender::send_verbs.send_for, self().name(), size},
+                            until(data, size, detail::channel::deadline_after(timeout)));
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  template <class Rep, class Period>
+  [[nodiscard]] bool send_for(const void* data, std::size_t size, const std::chrono::duration<Rep, Period>& timeout,
+                              std::error_code& ec) noexcept {
+    return detail::or_report(ec, until(data, size, detail::channel::deadline_after(timeout)));
+  }
+
+  /**
+   * Zero-copy sending, step 1: waits for room for a message of `size` bytes (as send() does)
+   * and returns that room in the ring; write the message there and commit() it. The span stays
+   * valid until commit(), the next prepare() or send() (which drop an uncommitted reservation)
+   * or close(). Returns a span with `data() == nullptr` where send() would return false;
+   * prepare(0) gives a non-null empty span. Throws std::system_error:
+   * `std::errc::message_size` if size > max_message_size().
+   */
+  [[nodiscard]] Span<std::byte> prepare(std::size_t size) {
+    return detail::or_throw({Sender::send_verbs.prepare, self().name(), size},
+                            [&](detail::Status& status) { return self().prepare_message(size, status); });
+  }
+  /// As above; reports failure through `ec` (and returns an empty span). Does not throw.
+  [[nodiscard]] Span<std::byte> prepare(std::size_t size, std::error_code& ec) noexcept {
+    return detail::or_report(ec, [&](detail::Status& status) { return self().prepare_message(size, status); });
+  }
+
+  /**
+   * Zero-copy sending, step 2: publishes the first `size` bytes of the room that prepare()
+   * returned as one message. Throws std::system_error with `std::errc::invalid_argument` if
+   * there is no reservation or `size` is larger than the one prepared (the reservation then
+   * stays, so a correct commit may follow).
+   */
+  void commit(std::size_t size) {
+    detail::or_throw({Sender::send_verbs.commit, self().name(), size},
+                     [&](detail::Status& status) { self().commit_message(size, status); });
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  void commit(std::size_t size, std::error_code& ec) noexcept {
+    detail::or_report(ec, [&](detail::Status& status) { self().commit_message(size, status); });
+  }
+
+ private:
+  Sender& self() noexcept { return static_cast<Sender&>(*this); }
+  /// The step behind send(), try_send() and send_for(): one message, waiting until `deadline`.
+  auto until(const void* data, std::size_t size, Clock::time_point deadline) noexcept {
+    return [this, data, size, deadline](detail::Status& status) {
+      return self().send_until(data, size, deadline, status);
+    };
+  }
+};
+
+/**
+ * The receiving calls of every stream's receiver (ChannelReceiver, BroadcastReceiver,
+ * Mailbox), each in its two forms, written once. `Receiver` provides `name()`,
+ * `receive_verbs` and, for this class alone (a friend), `receive_until(deadline, status)`,
+ * which does the work without throwing. When std::nullopt means the end of the stream is each
+ * receiver's own, and its class documentation says it. A base class only: use it through the
+ * receivers.
+ */
+template <class Receiver>
+class ReceiveCalls {
+  using Clock = detail::channel::Clock;
+
+ public:
+  /**
+   * Releases the previous message, then waits for the next one and returns a view of it (see
+   * the receiver's class); std::nullopt at the end of the stream of a channel or broadcast
+   * (see state()), never otherwise (a mailbox has no end). Throws
+   * std::system_error: `std::errc::invalid_argument` for an empty receiver, an OS error of the
+   * wait, or (a mailbox) `std::errc::bad_message` if the ring is damaged.
+   */
+  [[nodiscard]] std::optional<Span<const std::byte>> receive() {
+    return detail::or_throw({Receiver::receive_verbs.receive, self().name()}, until((Clock::time_point::max)()));
+  }
+  /// As above; reports failure through `ec` (and returns std::nullopt). Does not throw.
+  [[nodiscard]] std::optional<Span<const std::byte>> receive(std::error_code& ec) noexcept {
+    return detail::or_report(ec, until((Clock::time_point::max)()));
+  }
+
+  /// As receive(), but waits at most `timeout`: std::nullopt also if nothing came in time (a
+  /// channel's or broadcast's state() then still says `open`). Throws std::system_error.
+  template <class Rep, class Period>
+  [[nodiscard]] std::optional<Span<const std::byte>> receive_for(const std::chrono::duration<Rep, Period>& timeout) {
+    return detail::or_throw({Receiver::receive_verbs.receive_for, self().name()},
+                            until(detail::channel::deadline_after(timeout)));
+  }
+  /// As above; reports failure through `ec`. Does not throw.
+  template <class Rep, class Period>
+  [[nodiscard]] std::optional<Span<const std::byte>> receive_for(const std::chrono::duration<Rep, Period>& timeout,
+                                                                 std::error_code& ec) noexcept {
+    return detail::or_report(ec, until(detail::channel::deadline_after(timeout)));
+  }
+
+  /// receive_for(0): the next message if one is there now. Throws std::system_error.
+  [[nodiscard]] std::optional<Span<const std::byte>> try_receive() { return receive_for(std::chrono::nanoseconds(0)); }
+  /// As above; reports failure through `ec`. Does not throw.
+  [[nodiscard]] std::optional<Span<const std::byte>> try_receive(std::error_code& ec) noexcept {
+    return receive_for(std::chrono::nanoseconds(0), ec);
+  }
+
+ private:
+  Receiver& self() noexcept { return static_cast<Receiver&>(*this); }
+  /// The step behind every receive: the next message, waiting until `deadline`.
+  auto until(Clock::time_point deadline) noexcept {
+    return [this, deadline](detail::Status& status) { return self().receive_until(deadline, status); };
+  }
+};
 
 /**
  * The sending end of a channel: one process's producer of variable-size messages.
@@ -205,7 +381,9 @@ class Factories {
  * send() copies a message in; prepare() + commit() let the caller build it in the ring.
  * Both wait while the ring is full (back-pressure), as the WaitPolicy says, and return false
  * (an empty span) once the receiver has closed, or has died and the sender had to wait for it.
- * Messages sent before close() are all delivered: the receiver sees the end after the last.
+ * try_send() does not wait and send_for() waits at most its timeout: both also return false
+ * when there is no room in time (state() still says `open`). Messages sent before close() are
+ * all delivered: the receiver sees the end after the last.
  *
  * Lifetime: as regions and events, on both platforms: the channel's names live while either
  * endpoint is open, so a replacement for a closed or dead end attaches by name as long as the
@@ -223,94 +401,8 @@ class Factories {
  *   out.commit(used);                        // ...and publish the first `used` bytes
  * @endcode
  */
-class ChannelSender : public detail::channel::Factories<ChannelSender> {
-  /// The step behind send() and try_send(): one message, waiting for room until `deadline`.
-  auto sending(const void* data, std::size_t size, detail::channel::Clock::time_point deadline) noexcept {
-    return [this, data, size, deadline](detail::Status& status) { return send_until(data, size, deadline, status); };
-  }
-
+class ChannelSender : public detail::channel::Factories<ChannelSender>, public SendCalls<ChannelSender> {
  public:
-  /**
-   * Copies `size` bytes from `data` into the channel as one message, waiting while the ring is
-   * full. Returns false, sending nothing, if the receiver has closed (or died while this call
-   * waited for it). Throws std::system_error: `std::errc::message_size` if size >
-   * max_message_size(), `std::errc::invalid_argument` for an empty sender, or an OS error of
-   * the wait.
-   */
-  [[nodiscard]] bool send(const void* data, std::size_t size) {
-    return detail::or_throw({"send on channel", name(), size},
-                            sending(data, size, (detail::channel::Clock::time_point::max)()));
-  }
-  /// As above; reports failure through `ec` (and returns false). Does not throw.
-  [[nodiscard]] bool send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-    return detail::or_report(ec, sending(data, size, (detail::channel::Clock::time_point::max)()));
-  }
-  /// send(message.data(), message.size()). Throws std::system_error.
-  [[nodiscard]] bool send(Span<const std::byte> message) { return send(message.data(), message.size()); }
-  /// As above; reports failure through `ec`. Does not throw.
-  [[nodiscard]] bool send(Span<const std::byte> message, std::error_code& ec) noexcept {
-    return send(message.data(), message.size(), ec);
-  }
-
-  /**
-   * As send(), but never waits: false if the ring has no room now (or the receiver has
-   * closed; state() tells which). It does not ask the OS whether the receiver lives.
-   * Throws std::system_error.
-   */
-  [[nodiscard]] bool try_send(const void* data, std::size_t size) {
-    return detail::or_throw({"try_send on channel", name(), size},
-                            sending(data, size, (detail::channel::Clock::time_point::min)()));
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  [[nodiscard]] bool try_send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-    return detail::or_report(ec, sending(data, size, (detail::channel::Clock::time_point::min)()));
-  }
-
-  /// As send(), but waits at most `timeout` for room: false if there was none in time (state()
-  /// still `open`), or if the receiver has gone. Throws std::system_error.
-  template <class Rep, class Period>
-  [[nodiscard]] bool send_for(const void* data, std::size_t size, const std::chrono::duration<Rep, Period>& timeout) {
-    return detail::or_throw({"send_for on channel", name(), size},
-                            sending(data, size, detail::channel::deadline_after(timeout)));
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  template <class Rep, class Period>
-  [[nodiscard]] bool send_for(const void* data, std::size_t size, const std::chrono::duration<Rep, Period>& timeout,
-                              std::error_code& ec) noexcept {
-    return detail::or_report(ec, sending(data, size, detail::channel::deadline_after(timeout)));
-  }
-
-  /**
-   * Zero-copy sending, step 1: waits for room for a message of `size` bytes and returns that
-   * room in the ring; write the message there and commit() it. The span stays valid until
-   * commit(), the next prepare() or send() (which abandon an uncommitted reservation) or
-   * close(). Returns a span with `data() == nullptr` if the receiver has closed (or died while
-   * this call waited); prepare(0) gives a non-null empty span. Throws std::system_error:
-   * `std::errc::message_size` if size > max_message_size().
-   */
-  [[nodiscard]] Span<std::byte> prepare(std::size_t size) {
-    return detail::or_throw({"prepare on channel", name(), size},
-                            [&](detail::Status& status) { return prepare(size, status); });
-  }
-  /// As above; reports failure through `ec` (and returns an empty span). Does not throw.
-  [[nodiscard]] Span<std::byte> prepare(std::size_t size, std::error_code& ec) noexcept {
-    return detail::or_report(ec, [&](detail::Status& status) { return prepare(size, status); });
-  }
-
-  /**
-   * Zero-copy sending, step 2: publishes the first `size` bytes of the room that prepare()
-   * returned as one message. Throws std::system_error with `std::errc::invalid_argument` if
-   * there is no reservation or `size` is larger than the one prepared (the reservation then
-   * stays, so a correct commit may follow).
-   */
-  void commit(std::size_t size) {
-    detail::or_throw({"commit on channel", name(), size}, [&](detail::Status& status) { commit(size, status); });
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  void commit(std::size_t size, std::error_code& ec) noexcept {
-    detail::or_report(ec, [&](detail::Status& status) { commit(size, status); });
-  }
-
   /// `open` while sending may succeed; `closed` once the receiver closed (or this sender is
   /// empty); `peer_died` once a wait found the receiver dead. Does not throw.
   [[nodiscard]] ChannelState state() const noexcept {
@@ -324,6 +416,9 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
 
  private:
   friend class detail::channel::Factories<ChannelSender>;
+  friend class SendCalls<ChannelSender>;
+  static constexpr detail::channel::SendVerbs send_verbs{
+      "send on channel", "try_send on channel", "send_for on channel", "prepare on channel", "commit on channel"};
   static constexpr detail::channel::Role role = detail::channel::Role::sender;
   static constexpr std::uint64_t no_reservation = ~std::uint64_t{0};
 
@@ -372,14 +467,14 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
     return true;
   }
 
-  [[nodiscard]] Span<std::byte> prepare(std::size_t size, detail::Status& status) noexcept {
+  [[nodiscard]] Span<std::byte> prepare_message(std::size_t size, detail::Status& status) noexcept {
     std::byte* room = reserve(size, (detail::channel::Clock::time_point::max)(), status);
     if (room == nullptr) return {};
     prepared_ = size;
     return {room, size};
   }
 
-  void commit(std::size_t size, detail::Status& status) noexcept {
+  void commit_message(std::size_t size, detail::Status& status) noexcept {
     if (!core_.valid() || prepared_ == no_reservation) {
       status.set(std::errc::invalid_argument, "commit() without a reservation from prepare()");
     } else if (size > prepared_) {
@@ -490,7 +585,7 @@ class ChannelSender : public detail::channel::Factories<ChannelSender> {
  *   if (in.state() == namedshm::ChannelState::peer_died) warn("the logger crashed");
  * @endcode
  */
-class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
+class ChannelReceiver : public detail::channel::Factories<ChannelReceiver>, public ReceiveCalls<ChannelReceiver> {
  public:
   /// The view of one message.
   using Message = Span<const std::byte>;
@@ -516,45 +611,6 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
   /// close() first to hear of them. Does not throw.
   ~ChannelReceiver() { release(); }
 
-  /**
-   * Releases the previous message, then waits for the next one and returns a view of it in
-   * the ring; std::nullopt at the end of the stream (see state()). Throws std::system_error:
-   * `std::errc::invalid_argument` for an empty receiver, or an OS error of the wait.
-   */
-  [[nodiscard]] std::optional<Message> receive() {
-    return detail::or_throw({"receive on channel", name()}, [&](detail::Status& status) {
-      return receive_until((detail::channel::Clock::time_point::max)(), status);
-    });
-  }
-  /// As above; reports failure through `ec` (and returns std::nullopt). Does not throw.
-  [[nodiscard]] std::optional<Message> receive(std::error_code& ec) noexcept {
-    return detail::or_report(
-        ec, [&](detail::Status& status) { return receive_until((detail::channel::Clock::time_point::max)(), status); });
-  }
-
-  /// As receive(), but waits at most `timeout`: std::nullopt with state() still `open` means
-  /// that nothing came in time. Throws std::system_error.
-  template <class Rep, class Period>
-  [[nodiscard]] std::optional<Message> receive_for(const std::chrono::duration<Rep, Period>& timeout) {
-    const auto deadline = detail::channel::deadline_after(timeout);
-    return detail::or_throw({"receive_for on channel", name()},
-                            [&](detail::Status& status) { return receive_until(deadline, status); });
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  template <class Rep, class Period>
-  [[nodiscard]] std::optional<Message> receive_for(const std::chrono::duration<Rep, Period>& timeout,
-                                                   std::error_code& ec) noexcept {
-    const auto deadline = detail::channel::deadline_after(timeout);
-    return detail::or_report(ec, [&](detail::Status& status) { return receive_until(deadline, status); });
-  }
-
-  /// receive_for(0): the next message if one is there now. Throws std::system_error.
-  [[nodiscard]] std::optional<Message> try_receive() { return receive_for(std::chrono::nanoseconds(0)); }
-  /// As above; reports failure through `ec`. Does not throw.
-  [[nodiscard]] std::optional<Message> try_receive(std::error_code& ec) noexcept {
-    return receive_for(std::chrono::nanoseconds(0), ec);
-  }
-
   /// Frees the last message received (its view becomes invalid) so that the sender can reuse
   /// its room. receive() does it too; calling it twice is harmless. Does not throw.
   void release() noexcept {
@@ -574,6 +630,8 @@ class ChannelReceiver : public detail::channel::Factories<ChannelReceiver> {
 
  private:
   friend class detail::channel::Factories<ChannelReceiver>;
+  friend class ReceiveCalls<ChannelReceiver>;
+  static constexpr detail::channel::ReceiveVerbs receive_verbs{"receive on channel", "receive_for on channel"};
   static constexpr detail::channel::Role role = detail::channel::Role::receiver;
 
   /// Factories made the core: starts at the first message its predecessor had not released.

@@ -65,7 +65,10 @@ struct MailboxSenderOptions {
  * A sender that dies (SIGKILL, TerminateProcess) while it writes a message holds the receiver
  * up only until the OS says so: the receiver asks every 50 ms while it waits, then skips the
  * unfinished message and counts it in abandoned(); everything committed before and after it is
- * delivered. A sender that dies holding no claim changes nothing.
+ * delivered. A sender that dies holding no claim changes nothing. receive() returns
+ * std::nullopt only with an error: a mailbox has no end of stream. try_receive(), which does not
+ * wait, also skips such an unfinished message once it has held the head for 50 ms (it then asks
+ * the OS).
  *
  * Lifetime: as regions. One receiver per name: while senders still hold the name (POSIX: an
  * open sender; Windows: a handle), create() of the same name fails with `file_exists`. Closing
@@ -85,7 +88,7 @@ struct MailboxSenderOptions {
  *   }
  * @endcode
  */
-class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_message> {
+class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_message>, public ReceiveCalls<Mailbox> {
   using Clock = detail::mailbox::Clock;
 
  public:
@@ -132,47 +135,6 @@ class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_m
     return detail::or_report(ec, [&](detail::Status& status) { return remove_stale(name, status); });
   }
 
-  /**
-   * Releases the previous message, then waits for the next one from any sender and returns a
-   * view of it in the ring (see the class). Returns std::nullopt only with an error. Throws
-   * std::system_error: `std::errc::invalid_argument` for an empty receiver,
-   * `std::errc::bad_message` if the ring is damaged, or an OS error of the wait.
-   */
-  [[nodiscard]] std::optional<Message> receive() {
-    return detail::or_throw({"receive on mailbox", name()},
-                            [&](detail::Status& status) { return receive_until((Clock::time_point::max)(), status); });
-  }
-  /// As above; reports failure through `ec` (and returns std::nullopt). Does not throw.
-  [[nodiscard]] std::optional<Message> receive(std::error_code& ec) noexcept {
-    return detail::or_report(ec,
-                             [&](detail::Status& status) { return receive_until((Clock::time_point::max)(), status); });
-  }
-
-  /// As receive(), but waits at most `timeout`: std::nullopt if nothing came in time.
-  /// Throws std::system_error.
-  template <class Rep, class Period>
-  [[nodiscard]] std::optional<Message> receive_for(const std::chrono::duration<Rep, Period>& timeout) {
-    const auto deadline = detail::channel::deadline_after(timeout);
-    return detail::or_throw({"receive_for on mailbox", name()},
-                            [&](detail::Status& status) { return receive_until(deadline, status); });
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  template <class Rep, class Period>
-  [[nodiscard]] std::optional<Message> receive_for(const std::chrono::duration<Rep, Period>& timeout,
-                                                   std::error_code& ec) noexcept {
-    const auto deadline = detail::channel::deadline_after(timeout);
-    return detail::or_report(ec, [&](detail::Status& status) { return receive_until(deadline, status); });
-  }
-
-  /// receive_for(0): the next message if one is there now. An unfinished message whose sender
-  /// died is skipped once it has held the head for 50 ms (this call then asks the OS).
-  /// Throws std::system_error.
-  [[nodiscard]] std::optional<Message> try_receive() { return receive_for(std::chrono::nanoseconds(0)); }
-  /// As above; reports failure through `ec`. Does not throw.
-  [[nodiscard]] std::optional<Message> try_receive(std::error_code& ec) noexcept {
-    return receive_for(std::chrono::nanoseconds(0), ec);
-  }
-
   /// Done with the last message received (its view becomes invalid): senders may reuse its
   /// room, and that of every message released before it, at once. receive() releases the
   /// previous message too, and hands its room to the senders within the next 512 bytes it
@@ -214,6 +176,8 @@ class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_m
 
  private:
   friend class detail::EndpointAccessors<Mailbox, detail::mailbox::max_message>;
+  friend class ReceiveCalls<Mailbox>;
+  static constexpr detail::channel::ReceiveVerbs receive_verbs{"receive on mailbox", "receive_for on mailbox"};
   static constexpr const char* close_verb = "close mailbox";
 
   static Mailbox make(const Name& name, std::size_t capacity, const MailboxOptions& options,
@@ -414,8 +378,11 @@ class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_m
  * claim room with an atomic operation on the claim word of the record (no lock, so a sender
  * that dies holds up no other sender; see detail/mailbox_layout.hpp) and wait while the ring is
  * full, as MailboxSenderOptions::wait says. A sender's messages arrive in the order it sent
- * them. A reservation that is not committed (prepare() followed by prepare(), send(), close() or
- * the destructor) is dropped: the receiver skips it.
+ * them. Until a prepared message is committed, the receiver waits for it (and messages that
+ * other senders claimed after it wait behind it): commit soon. A reservation that is not
+ * committed (prepare() followed by prepare(), send(), close() or the destructor) is dropped:
+ * the receiver skips it. try_send() never waits, send_for() at most its timeout: both return
+ * false also when there is no room in time (state() still says `open`).
  *
  * The receiver's end: once it has closed, send() returns false (prepare() an empty span) and
  * state() says `closed`. If it dies, a sender that waits for room learns it from the OS (within
@@ -436,13 +403,9 @@ class Mailbox : public detail::EndpointAccessors<Mailbox, detail::mailbox::max_m
  *   if (!out.send(&done, sizeof done)) std::cerr << "the service has gone\n";
  * @endcode
  */
-class MailboxSender : public detail::EndpointAccessors<MailboxSender, detail::mailbox::max_message> {
+class MailboxSender : public detail::EndpointAccessors<MailboxSender, detail::mailbox::max_message>,
+                      public SendCalls<MailboxSender> {
   using Clock = detail::mailbox::Clock;
-
-  /// The step behind send(), try_send() and send_for(): one message, waiting for room until `deadline`.
-  auto sending(const void* data, std::size_t size, Clock::time_point deadline) noexcept {
-    return [this, data, size, deadline](detail::Status& status) { return send_until(data, size, deadline, status); };
-  }
 
  public:
   /// An empty sender. Does not throw.
@@ -505,84 +468,6 @@ class MailboxSender : public detail::EndpointAccessors<MailboxSender, detail::ma
     return Mailbox::remove_if_stale(name, ec);
   }
 
-  /**
-   * Copies `size` bytes from `data` into the mailbox as one message, waiting while the ring is
-   * full. Returns false, sending nothing, if the receiver has closed (or died while this call
-   * waited for room). Throws std::system_error: `std::errc::message_size` if size >
-   * max_message_size(), `std::errc::invalid_argument` for an empty sender or null data, or an OS
-   * error of the wait.
-   */
-  [[nodiscard]] bool send(const void* data, std::size_t size) {
-    return detail::or_throw({"send on mailbox", name(), size}, sending(data, size, (Clock::time_point::max)()));
-  }
-  /// As above; reports failure through `ec` (and returns false). Does not throw.
-  [[nodiscard]] bool send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-    return detail::or_report(ec, sending(data, size, (Clock::time_point::max)()));
-  }
-  /// send(message.data(), message.size()). Throws std::system_error.
-  [[nodiscard]] bool send(Span<const std::byte> message) { return send(message.data(), message.size()); }
-  /// As above; reports failure through `ec`. Does not throw.
-  [[nodiscard]] bool send(Span<const std::byte> message, std::error_code& ec) noexcept {
-    return send(message.data(), message.size(), ec);
-  }
-
-  /// As send(), but never waits: false if the ring has no room now (or the receiver has
-  /// closed; state() tells which). It does not ask the OS whether the receiver lives.
-  /// Throws std::system_error.
-  [[nodiscard]] bool try_send(const void* data, std::size_t size) {
-    return detail::or_throw({"try_send on mailbox", name(), size}, sending(data, size, (Clock::time_point::min)()));
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  [[nodiscard]] bool try_send(const void* data, std::size_t size, std::error_code& ec) noexcept {
-    return detail::or_report(ec, sending(data, size, (Clock::time_point::min)()));
-  }
-
-  /// As send(), but waits at most `timeout` for room: false if there was none in time.
-  /// Throws std::system_error.
-  template <class Rep, class Period>
-  [[nodiscard]] bool send_for(const void* data, std::size_t size, const std::chrono::duration<Rep, Period>& timeout) {
-    return detail::or_throw({"send_for on mailbox", name(), size},
-                            sending(data, size, detail::channel::deadline_after(timeout)));
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  template <class Rep, class Period>
-  [[nodiscard]] bool send_for(const void* data, std::size_t size, const std::chrono::duration<Rep, Period>& timeout,
-                              std::error_code& ec) noexcept {
-    return detail::or_report(ec, sending(data, size, detail::channel::deadline_after(timeout)));
-  }
-
-  /**
-   * Zero-copy sending, step 1: waits for room for a message of `size` bytes (as send() does),
-   * claims it, and returns it; write the message there and commit() it. The span stays valid
-   * until commit(), the next prepare() or send() (which drop an uncommitted reservation) or
-   * close(). Until then the receiver waits for this message (messages claimed after it by other
-   * senders wait behind it): commit soon. Returns a span with `data() == nullptr` if the
-   * receiver has closed (or died while this call waited); prepare(0) gives a non-null empty
-   * span. Throws std::system_error: `std::errc::message_size` if size > max_message_size().
-   */
-  [[nodiscard]] Span<std::byte> prepare(std::size_t size) {
-    return detail::or_throw({"prepare on mailbox", name(), size},
-                            [&](detail::Status& status) { return prepare(size, status); });
-  }
-  /// As above; reports failure through `ec` (and returns an empty span). Does not throw.
-  [[nodiscard]] Span<std::byte> prepare(std::size_t size, std::error_code& ec) noexcept {
-    return detail::or_report(ec, [&](detail::Status& status) { return prepare(size, status); });
-  }
-
-  /**
-   * Zero-copy sending, step 2: hands the first `size` bytes of the room that prepare() returned
-   * to the receiver as one message. Throws std::system_error with `std::errc::invalid_argument`
-   * if there is no reservation or `size` is larger than the one prepared (the reservation then
-   * stays, so a correct commit may follow).
-   */
-  void commit(std::size_t size) {
-    detail::or_throw({"commit on mailbox", name(), size}, [&](detail::Status& status) { commit(size, status); });
-  }
-  /// As above; reports failure through `ec`. Does not throw.
-  void commit(std::size_t size, std::error_code& ec) noexcept {
-    detail::or_report(ec, [&](detail::Status& status) { commit(size, status); });
-  }
-
   /// `open` while sending may succeed; `closed` once the receiver closed (or this sender is
   /// empty); `peer_died` once a wait for room, or check_receiver(), found the receiver dead.
   /// Makes no system call. Does not throw.
@@ -604,6 +489,9 @@ class MailboxSender : public detail::EndpointAccessors<MailboxSender, detail::ma
 
  private:
   friend class detail::EndpointAccessors<MailboxSender, detail::mailbox::max_message>;
+  friend class SendCalls<MailboxSender>;
+  static constexpr detail::channel::SendVerbs send_verbs{
+      "send on mailbox", "try_send on mailbox", "send_for on mailbox", "prepare on mailbox", "commit on mailbox"};
   static constexpr const char* close_verb = "close mailbox sender";
   static constexpr std::uint64_t no_reservation = ~std::uint64_t{0};
 
@@ -778,14 +666,14 @@ class MailboxSender : public detail::EndpointAccessors<MailboxSender, detail::ma
     return true;
   }
 
-  [[nodiscard]] Span<std::byte> prepare(std::size_t size, detail::Status& status) noexcept {
+  [[nodiscard]] Span<std::byte> prepare_message(std::size_t size, detail::Status& status) noexcept {
     std::byte* room = reserve(size, (Clock::time_point::max)(), status);
     if (room == nullptr) return {};
     prepared_ = size;
     return {room, size};
   }
 
-  void commit(std::size_t size, detail::Status& status) noexcept {
+  void commit_message(std::size_t size, detail::Status& status) noexcept {
     if (!core_.valid() || prepared_ == no_reservation) {
       status.set(std::errc::invalid_argument, "commit() without a reservation from prepare()");
     } else if (size > prepared_) {
