@@ -29,6 +29,7 @@
 #include "support/catch.hpp"
 #include "support/process.hpp"
 #include "support/sanitizers.hpp"
+#include "support/stream_bad_input.hpp"
 #include "support/stream_script.hpp"
 #include "support/wait.hpp"
 
@@ -866,39 +867,11 @@ TEST_CASE("broadcast: bad input fails with a clear error, never undefined behavi
     CHECK(sender.receivers() == 1);  // none of it took a slot
   }
   SECTION("names: taken, missing, too long, invalid") {
-    CHECK_FALSE(BroadcastSender::create(name, 4096, ec).valid());
-    CHECK(ec == std::errc::file_exists);
-    CHECK_FALSE(BroadcastReceiver::open(unique_name("bc-missing"), ec).valid());
-    CHECK(ec == std::errc::no_such_file_or_directory);
-    CHECK_THROWS_WITH(
-        BroadcastReceiver::open(unique_name("bc-missing")),
-        NAMEDSHM_CONTAINS("open broadcast receiver") && NAMEDSHM_CONTAINS("cannot open the broadcast's region"));
-    const std::string long_name(250, 'n');
-    CHECK_FALSE(BroadcastSender::create(long_name, 4096, ec).valid());
-    CHECK(ec == std::errc::filename_too_long);
-    CHECK_THROWS_WITH(BroadcastSender::create("Local\\" + long_name, 4096), NAMEDSHM_CONTAINS("at most 249 bytes"));
-    CHECK_FALSE(BroadcastReceiver::open(long_name, ec).valid());
-    CHECK(ec == std::errc::filename_too_long);
-    CHECK_FALSE(BroadcastSender::create("bad/name", 4096, ec).valid());
-    CHECK(ec == std::errc::invalid_argument);
-    CHECK_FALSE(BroadcastReceiver::open("", ec).valid());
-    CHECK(ec == std::errc::invalid_argument);
+    namedshm_test::check_stream_names<BroadcastSender, BroadcastReceiver>(name, "broadcast", "bc",
+                                                                          "open broadcast receiver");
   }
   SECTION("a region that is not a broadcast") {
-    const auto other = unique_name("bc-not-a-broadcast");
-    auto region = SharedRegion::create(other, 16384);
-    region.object<std::uint64_t>() = 0x0123456789ABCDEFULL;
-    CHECK_FALSE(BroadcastReceiver::open(other, ec).valid());
-    CHECK(ec == std::errc::invalid_argument);
-    CHECK_THROWS_WITH(BroadcastReceiver::open(other), NAMEDSHM_CONTAINS("the region is not a broadcast"));
-    region.object<std::uint64_t>() = 0;  // zero-filled: refused after a short wait for a creator
-    CHECK_THROWS_WITH(BroadcastReceiver::open(other), NAMEDSHM_CONTAINS("no broadcast header"));
-    const auto small = unique_name("bc-small");
-    auto small_region = SharedRegion::create(small, 64);
-    CHECK_THROWS_WITH(BroadcastReceiver::open(small), NAMEDSHM_CONTAINS("too small to be a broadcast"));
-    const auto channel = unique_name("bc-channel");
-    auto channel_sender = namedshm::ChannelSender::create(channel, 8192);
-    CHECK_THROWS_WITH(BroadcastReceiver::open(channel), NAMEDSHM_CONTAINS("not a broadcast header"));
+    namedshm_test::check_foreign_regions<BroadcastReceiver>("broadcast", "bc");
   }
   SECTION("empty endpoints") {
     BroadcastSender moved_to(std::move(sender));

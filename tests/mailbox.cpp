@@ -29,6 +29,7 @@
 
 #include "support/catch.hpp"
 #include "support/process.hpp"
+#include "support/stream_bad_input.hpp"
 #include "support/stream_script.hpp"
 #include "support/wait.hpp"
 
@@ -859,40 +860,9 @@ TEST_CASE("mailbox: bad input fails with a clear error, never undefined behaviou
     CHECK(box.senders() == 1);  // none of it took a slot
   }
   SECTION("names: taken, missing, too long, invalid") {
-    CHECK_FALSE(Mailbox::create(name, 4096, ec).valid());
-    CHECK(ec == std::errc::file_exists);
-    CHECK_FALSE(MailboxSender::open(unique_name("mb-missing"), ec).valid());
-    CHECK(ec == std::errc::no_such_file_or_directory);
-    CHECK_THROWS_WITH(
-        MailboxSender::open(unique_name("mb-missing")),
-        NAMEDSHM_CONTAINS("open mailbox sender") && NAMEDSHM_CONTAINS("cannot open the mailbox's region"));
-    const std::string long_name(250, 'n');
-    CHECK_FALSE(Mailbox::create(long_name, 4096, ec).valid());
-    CHECK(ec == std::errc::filename_too_long);
-    CHECK_THROWS_WITH(Mailbox::create("Local\\" + long_name, 4096), NAMEDSHM_CONTAINS("at most 249 bytes"));
-    CHECK_FALSE(MailboxSender::open(long_name, ec).valid());
-    CHECK(ec == std::errc::filename_too_long);
-    CHECK_FALSE(Mailbox::create("bad/name", 4096, ec).valid());
-    CHECK(ec == std::errc::invalid_argument);
-    CHECK_FALSE(MailboxSender::open("", ec).valid());
-    CHECK(ec == std::errc::invalid_argument);
+    namedshm_test::check_stream_names<Mailbox, MailboxSender>(name, "mailbox", "mb", "open mailbox sender");
   }
-  SECTION("a region that is not a mailbox") {
-    const auto other = unique_name("mb-not-a-mailbox");
-    auto region = SharedRegion::create(other, 16384);
-    region.object<std::uint64_t>() = 0x0123456789ABCDEFULL;
-    CHECK_FALSE(MailboxSender::open(other, ec).valid());
-    CHECK(ec == std::errc::invalid_argument);
-    CHECK_THROWS_WITH(MailboxSender::open(other), NAMEDSHM_CONTAINS("the region is not a mailbox"));
-    region.object<std::uint64_t>() = 0;  // zero-filled: refused after a short wait for a creator
-    CHECK_THROWS_WITH(MailboxSender::open(other), NAMEDSHM_CONTAINS("no mailbox header"));
-    const auto small = unique_name("mb-small");
-    auto small_region = SharedRegion::create(small, 64);
-    CHECK_THROWS_WITH(MailboxSender::open(small), NAMEDSHM_CONTAINS("too small to be a mailbox"));
-    const auto channel = unique_name("mb-channel");
-    auto channel_sender = namedshm::ChannelSender::create(channel, 8192);
-    CHECK_THROWS_WITH(MailboxSender::open(channel), NAMEDSHM_CONTAINS("not a mailbox header"));
-  }
+  SECTION("a region that is not a mailbox") { namedshm_test::check_foreign_regions<MailboxSender>("mailbox", "mb"); }
   SECTION("a damaged claim word is an error, not a wild read") {
     REQUIRE(sender.send("a", 1));
     auto view = SharedRegion::open(name);

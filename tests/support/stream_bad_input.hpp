@@ -1,0 +1,66 @@
+// The bad-input checks that the broadcast and the mailbox share: names taken, missing, too long
+// or invalid, and a region under the name that is not one of theirs. `Owner` is the end that
+// creates the name (BroadcastSender, Mailbox), `Joiner` the end that opens it
+// (BroadcastReceiver, MailboxSender); `kind` is the word of their messages ("broadcast",
+// "mailbox"), `tag` the prefix of the test's names ("bc", "mb").
+#ifndef NAMEDSHM_TESTS_SUPPORT_STREAM_BAD_INPUT_HPP
+#define NAMEDSHM_TESTS_SUPPORT_STREAM_BAD_INPUT_HPP
+
+#include <namedshm/channel.hpp>
+#include <namedshm/namedshm.hpp>
+
+#include <cstdint>       // std::uint64_t
+#include <string>        // std::string
+#include <system_error>  // std::error_code, std::errc
+
+#include "catch.hpp"
+#include "process.hpp"  // unique_name
+
+namespace namedshm_test {
+
+/// `name` is taken by a live Owner; the joiner's open of `joining` names its verb in messages.
+template <class Owner, class Joiner>
+void check_stream_names(const std::string& name, const std::string& kind, const std::string& tag,
+                        const std::string& joining) {
+  std::error_code ec;
+  CHECK_FALSE(Owner::create(name, 4096, ec).valid());
+  CHECK(ec == std::errc::file_exists);
+  CHECK_FALSE(Joiner::open(unique_name(tag + "-missing"), ec).valid());
+  CHECK(ec == std::errc::no_such_file_or_directory);
+  CHECK_THROWS_WITH(Joiner::open(unique_name(tag + "-missing")),
+                    NAMEDSHM_CONTAINS(joining) && NAMEDSHM_CONTAINS("cannot open the " + kind + "'s region"));
+  const std::string long_name(250, 'n');
+  CHECK_FALSE(Owner::create(long_name, 4096, ec).valid());
+  CHECK(ec == std::errc::filename_too_long);
+  CHECK_THROWS_WITH(Owner::create("Local\\" + long_name, 4096), NAMEDSHM_CONTAINS("at most 249 bytes"));
+  CHECK_FALSE(Joiner::open(long_name, ec).valid());
+  CHECK(ec == std::errc::filename_too_long);
+  CHECK_FALSE(Owner::create("bad/name", 4096, ec).valid());
+  CHECK(ec == std::errc::invalid_argument);
+  CHECK_FALSE(Joiner::open("", ec).valid());
+  CHECK(ec == std::errc::invalid_argument);
+}
+
+/// Regions of other kinds under the name: foreign bytes, zeros, too small, a channel.
+template <class Joiner>
+void check_foreign_regions(const std::string& kind, const std::string& tag) {
+  std::error_code ec;
+  const auto other = unique_name(tag + "-not-a-" + kind);
+  auto region = namedshm::SharedRegion::create(other, 16384);
+  region.object<std::uint64_t>() = 0x0123456789ABCDEFULL;
+  CHECK_FALSE(Joiner::open(other, ec).valid());
+  CHECK(ec == std::errc::invalid_argument);
+  CHECK_THROWS_WITH(Joiner::open(other), NAMEDSHM_CONTAINS("the region is not a " + kind));
+  region.object<std::uint64_t>() = 0;  // zero-filled: refused after a short wait for a creator
+  CHECK_THROWS_WITH(Joiner::open(other), NAMEDSHM_CONTAINS("no " + kind + " header"));
+  const auto small = unique_name(tag + "-small");
+  auto small_region = namedshm::SharedRegion::create(small, 64);
+  CHECK_THROWS_WITH(Joiner::open(small), NAMEDSHM_CONTAINS("too small to be a " + kind));
+  const auto channel = unique_name(tag + "-channel");
+  auto channel_sender = namedshm::ChannelSender::create(channel, 8192);
+  CHECK_THROWS_WITH(Joiner::open(channel), NAMEDSHM_CONTAINS("not a " + kind + " header"));
+}
+
+}  // namespace namedshm_test
+
+#endif  // NAMEDSHM_TESTS_SUPPORT_STREAM_BAD_INPUT_HPP
