@@ -22,6 +22,7 @@
 
 #include "support/catch.hpp"
 #include "support/process.hpp"
+#include "support/stream_bad_input.hpp"
 #include "support/stream_script.hpp"
 #include "support/wait.hpp"
 
@@ -546,37 +547,13 @@ TEST_CASE("channel: bad input fails with a clear error, never undefined behaviou
   const auto name = unique_name("chan-bad");
   auto receiver = ChannelReceiver::create(name, 4096);
   auto sender = ChannelSender::open(name);
-  const std::vector<std::byte> big(sender.max_message_size() + 1);
   std::error_code ec;
 
   SECTION("a message larger than max_message_size()") {
-    CHECK_FALSE(sender.send(big.data(), big.size(), ec));
-    CHECK(ec == std::errc::message_size);
-    CHECK_THROWS_WITH(sender.send(big.data(), big.size()), NAMEDSHM_CONTAINS("larger than max_message_size()"));
-    try {
-      static_cast<void>(sender.send(big.data(), big.size()));
-    } catch (const std::system_error& error) {
-      CHECK(error.code() == std::errc::message_size);
-      CHECK_THAT(error.what(), NAMEDSHM_CONTAINS("send on channel \"" + name + "\" (2033 bytes)"));
-    }
-    CHECK_FALSE(sender.try_send(big.data(), big.size(), ec));
-    CHECK(ec == std::errc::message_size);
-    CHECK(sender.prepare(big.size(), ec).data() == nullptr);
-    CHECK(ec == std::errc::message_size);
-    CHECK(sender.send(big.data(), big.size() - 1));  // the largest is fine
+    namedshm_test::check_oversized_message(sender, "channel", name);
   }
   SECTION("commit without prepare, and of more than prepared") {
-    sender.commit(1, ec);
-    CHECK(ec == std::errc::invalid_argument);
-    CHECK_THROWS_WITH(sender.commit(0), NAMEDSHM_CONTAINS("without a reservation"));
-    auto room = sender.prepare(10);
-    REQUIRE(room.size() == 10);
-    sender.commit(11, ec);
-    CHECK(ec == std::errc::invalid_argument);
-    CHECK_THROWS_WITH(sender.commit(11), NAMEDSHM_CONTAINS("more bytes than prepare() reserved"));
-    sender.commit(10);  // the reservation survived the bad commits
-    sender.commit(10, ec);
-    CHECK(ec == std::errc::invalid_argument);  // and is used up
+    namedshm_test::check_commit_misuse(sender);
     const auto message = receiver.receive();
     REQUIRE(message);
     CHECK(message->size() == 10);

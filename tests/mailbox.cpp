@@ -794,38 +794,11 @@ TEST_CASE("mailbox: bad input fails with a clear error, never undefined behaviou
   std::error_code ec;
 
   SECTION("a message larger than max_message_size()") {
-    const std::vector<std::byte> big(sender.max_message_size() + 1);
-    CHECK_FALSE(sender.send(big.data(), big.size(), ec));
-    CHECK(ec == std::errc::message_size);
-    try {
-      static_cast<void>(sender.send(big.data(), big.size()));
-      FAIL("no exception");
-    } catch (const std::system_error& error) {
-      CHECK(error.code() == std::errc::message_size);
-      CHECK_THAT(error.what(), NAMEDSHM_CONTAINS("send on mailbox \"" + name + "\" (2049 bytes)") &&
-                                   NAMEDSHM_CONTAINS("larger than max_message_size()"));
-    }
-    CHECK_FALSE(sender.try_send(big.data(), big.size(), ec));
-    CHECK(ec == std::errc::message_size);
-    CHECK_FALSE(sender.send_for(big.data(), big.size(), std::chrono::seconds(1), ec));
-    CHECK(ec == std::errc::message_size);
-    CHECK(sender.prepare(big.size(), ec).data() == nullptr);
-    CHECK(ec == std::errc::message_size);
-    CHECK(sender.send(big.data(), big.size() - 1));  // the largest is fine
+    namedshm_test::check_oversized_message(sender, "mailbox", name);
     CHECK(box.receive());
   }
   SECTION("commit without prepare, and of more than prepared; null data") {
-    sender.commit(1, ec);
-    CHECK(ec == std::errc::invalid_argument);
-    CHECK_THROWS_WITH(sender.commit(0), NAMEDSHM_CONTAINS("without a reservation"));
-    auto room = sender.prepare(10);
-    REQUIRE(room.size() == 10);
-    sender.commit(11, ec);
-    CHECK(ec == std::errc::invalid_argument);
-    CHECK_THROWS_WITH(sender.commit(11), NAMEDSHM_CONTAINS("more bytes than prepare() reserved"));
-    sender.commit(10);  // the reservation survived the bad commits
-    sender.commit(10, ec);
-    CHECK(ec == std::errc::invalid_argument);
+    namedshm_test::check_commit_misuse(sender);
     CHECK_FALSE(sender.send(nullptr, 1, ec));
     CHECK(ec == std::errc::invalid_argument);
     CHECK(sender.send(nullptr, 0));

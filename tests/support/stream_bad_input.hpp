@@ -1,5 +1,7 @@
-// The bad-input checks that the broadcast and the mailbox share: names taken, missing, too long
-// or invalid, and a region under the name that is not one of theirs. `Owner` is the end that
+// The bad-input checks that the streams share: a sender's misuse (a message too large, commits
+// without or beyond a reservation: the calls of namedshm::SendCalls, the same for every sender),
+// and, for the broadcast and the mailbox, names taken, missing, too long or invalid, and a
+// region under the name that is not one of theirs. `Owner` is the end that
 // creates the name (BroadcastSender, Mailbox), `Joiner` the end that opens it
 // (BroadcastReceiver, MailboxSender); `kind` is the word of their messages ("broadcast",
 // "mailbox"), `tag` the prefix of the test's names ("bc", "mb").
@@ -9,14 +11,62 @@
 #include <namedshm/channel.hpp>
 #include <namedshm/namedshm.hpp>
 
+#include <chrono>        // send_for's timeout
+#include <cstddef>       // std::byte
 #include <cstdint>       // std::uint64_t
 #include <string>        // std::string
-#include <system_error>  // std::error_code, std::errc
+#include <system_error>  // std::error_code, std::errc, std::system_error
+#include <vector>        // std::vector, the message too large
 
 #include "catch.hpp"
 #include "process.hpp"  // unique_name
 
 namespace namedshm_test {
+
+/// A message of max_message_size() + 1 bytes through every sending call of `sender` (of a
+/// `kind` named `name`): refused with message_size, the exception naming the call, the object
+/// and the size; the largest message then goes through.
+template <class Sender>
+void check_oversized_message(Sender& sender, const std::string& kind, const std::string& name) {
+  std::error_code ec;
+  const std::vector<std::byte> big(sender.max_message_size() + 1);
+  CHECK_FALSE(sender.send(big.data(), big.size(), ec));
+  CHECK(ec == std::errc::message_size);
+  try {
+    static_cast<void>(sender.send(big.data(), big.size()));
+    FAIL("no exception");
+  } catch (const std::system_error& error) {
+    CHECK(error.code() == std::errc::message_size);
+    CHECK_THAT(error.what(),
+               NAMEDSHM_CONTAINS("send on " + kind + " \"" + name + "\" (" + std::to_string(big.size()) + " bytes)") &&
+                   NAMEDSHM_CONTAINS("larger than max_message_size()"));
+  }
+  CHECK_FALSE(sender.try_send(big.data(), big.size(), ec));
+  CHECK(ec == std::errc::message_size);
+  CHECK_FALSE(sender.send_for(big.data(), big.size(), std::chrono::seconds(1), ec));
+  CHECK(ec == std::errc::message_size);
+  CHECK(sender.prepare(big.size(), ec).data() == nullptr);
+  CHECK(ec == std::errc::message_size);
+  CHECK(sender.send(big.data(), big.size() - 1));  // the largest is fine
+}
+
+/// commit() without a reservation and beyond one: invalid_argument, and the reservation
+/// survives the bad commits; leaves one 10-byte message committed.
+template <class Sender>
+void check_commit_misuse(Sender& sender) {
+  std::error_code ec;
+  sender.commit(1, ec);
+  CHECK(ec == std::errc::invalid_argument);
+  CHECK_THROWS_WITH(sender.commit(0), NAMEDSHM_CONTAINS("without a reservation"));
+  auto room = sender.prepare(10);
+  REQUIRE(room.size() == 10);
+  sender.commit(11, ec);
+  CHECK(ec == std::errc::invalid_argument);
+  CHECK_THROWS_WITH(sender.commit(11), NAMEDSHM_CONTAINS("more bytes than prepare() reserved"));
+  sender.commit(10);  // the reservation survived the bad commits
+  sender.commit(10, ec);
+  CHECK(ec == std::errc::invalid_argument);  // and is used up
+}
 
 /// `name` is taken by a live Owner; the joiner's open of `joining` names its verb in messages.
 template <class Owner, class Joiner>
