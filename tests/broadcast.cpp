@@ -22,10 +22,6 @@
 #include <utility>       // std::move
 #include <vector>        // std::vector, buffers and children
 
-#if __has_include(<valgrind/valgrind.h>)
-#  include <valgrind/valgrind.h>  // RUNNING_ON_VALGRIND
-#endif
-
 #include "support/catch.hpp"
 #include "support/process.hpp"
 #include "support/sanitizers.hpp"
@@ -48,23 +44,13 @@ using namedshm_test::Pattern;
 using namedshm_test::policy_from;
 using namedshm_test::policy_name;
 using namedshm_test::Random;
+using namedshm_test::scaled;
 using namedshm_test::unique_name;
 using namedshm_test::wait_until;
 
 namespace {
 
 namespace layout = namedshm::detail::broadcast;
-
-/// `count` messages, or a 25th of them under valgrind: it runs this process's threads one at a
-/// time under memcheck, and the streams below took minutes there (scripts/test.sh runs the whole
-/// suite under it). The same sizes, laps and wake-ups, only fewer of them.
-std::uint64_t scaled(std::uint64_t count) {
-#if defined(RUNNING_ON_VALGRIND)
-  return RUNNING_ON_VALGRIND != 0 ? count / 25 : count;
-#else
-  return count;
-#endif
-}
 
 BroadcastOptions sender_options(WhenFull full, WaitPolicy policy = WaitPolicy::spin_then_block,
                                 std::size_t max_receivers = 16) {
@@ -896,4 +882,23 @@ TEST_CASE("broadcast: nothing is left behind: no name, handle or view", "[broadc
   CHECK_FALSE(BroadcastSender::remove_if_stale(name));
   CHECK(namedshm_test::open_handle_count() == handles);
   CHECK(namedshm_test::mapped_view_count() == views);
+}
+
+TEST_CASE("broadcast: a header that a peer rewrites after open moves no access of the endpoints",
+          "[broadcast][bad_input]") {
+  const auto name = unique_name("bc-rewritten");
+  auto sender = BroadcastSender::create(name, 4096);
+  auto receiver = BroadcastReceiver::open(name);
+  auto raw = SharedRegion::open(name);
+  auto& header = raw.object<layout::Header>(0);
+  header.capacity = std::uint64_t{1} << 40;  // far beyond the region
+  header.ring_offset = 0xFFFF'0000U;
+  CHECK(sender.capacity() == 4096);
+  CHECK(receiver.capacity() == 4096);
+  for (int i = 0; i < 200; ++i) {  // several laps of the ring, all inside it
+    REQUIRE(sender.send("0123456789", 10));
+    const auto message = receiver.receive();
+    REQUIRE(message);
+    CHECK(message->size() == 10);
+  }
 }

@@ -67,6 +67,7 @@ class Core : public SlotEndpoint {
     header.capacity = capacity;
     header.slot_count = slots;
     header.when_full = static_cast<std::uint32_t>(options.full);
+    core.keep_ring(ring_at, capacity);
     core.word(0).store(pending_word(0), std::memory_order_relaxed);  // the first message's number
     core.bind_table(table_offset, slots, &header.sleepers);
     if (!core.attach_hub("another live sender holds the broadcast", status)) return {};
@@ -84,9 +85,10 @@ class Core : public SlotEndpoint {
     if (!check_length(parts, name_rule, status)) return {};
     Core core;
     if (!core.open_region(name, parts, policy, "cannot open the broadcast's region", status)) return {};
-    if (!core.check_header(status)) return {};
+    std::uint32_t slots = 0;
+    if (!core.check_header(slots, status)) return {};
     const Header& header = core.header();
-    core.bind_table(table_offset, header.slot_count, &core.header().sleepers);
+    core.bind_table(table_offset, slots, &core.header().sleepers);
     const std::uint64_t provisional =
         (start == Start::oldest ? header.oldest : header.tail).load(std::memory_order_seq_cst);
     if (!core.attach_member(name, provisional,
@@ -103,9 +105,6 @@ class Core : public SlotEndpoint {
   }
 
   Header& header() const noexcept { return *std::launder(reinterpret_cast<Header*>(data())); }
-  std::byte* ring() const noexcept { return data() + header().ring_offset; }
-  std::uint64_t capacity() const noexcept { return valid() ? header().capacity : 0; }
-  std::uint64_t mask() const noexcept { return capacity() - 1; }
   Full full() const noexcept { return static_cast<Full>(header().when_full); }
   /// The 64-bit word of the ring at `position` (any 8-aligned stream position).
   std::atomic<std::uint64_t>& word(std::uint64_t position) const noexcept {
@@ -132,8 +131,9 @@ class Core : public SlotEndpoint {
   }
 
   /// Checks what the creator wrote (after waiting a little for it, as POSIX sizes the region
-  /// before the header is written).
-  bool check_header(Status& status) const noexcept {
+  /// before the header is written), reading each field once, and keeps what it checked: the
+  /// ring, and in `slots` the number of slots.
+  bool check_header(std::uint32_t& slots, Status& status) noexcept {
     if (size() < ring_offset_for(2) + ring::min_capacity) {
       status.set(std::errc::invalid_argument, "the region is too small to be a broadcast");
       return false;
@@ -144,14 +144,16 @@ class Core : public SlotEndpoint {
                             "the broadcast was made by a version of namedshm with another broadcast layout"};
     if (!check_magic(header.magic, magic, header.version, layout_version, texts, status)) return false;
     const std::uint64_t capacity = header.capacity;
+    const std::uint64_t ring_at = header.ring_offset;
+    slots = header.slot_count;
     const bool power_of_two = capacity != 0 && (capacity & (capacity - 1)) == 0;
-    const bool slots_fit = header.slot_count >= 2 && header.slot_count <= max_receivers_limit + 1;
-    if (!slots_fit || header.ring_offset != ring_offset_for(header.slot_count) || !power_of_two ||
-        capacity < ring::min_capacity || capacity > ring::max_capacity || header.when_full > 1 ||
-        size() - header.ring_offset < capacity) {
+    const bool slots_fit = slots >= 2 && slots <= max_receivers_limit + 1;
+    if (!slots_fit || ring_at != ring_offset_for(slots) || !power_of_two || capacity < ring::min_capacity ||
+        capacity > ring::max_capacity || header.when_full > 1 || size() - ring_at < capacity) {
       status.set(std::errc::invalid_argument, "the broadcast's header is damaged (its sizes do not fit the region)");
       return false;
     }
+    keep_ring(ring_at, capacity);
     return true;
   }
 };

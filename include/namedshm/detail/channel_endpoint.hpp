@@ -158,6 +158,7 @@ class Endpoint {
       room_ = std::move(other.room_);
       role_ = other.role_;
       policy_ = other.policy_;
+      capacity_ = other.capacity_;
       attachment_ = std::move(other.attachment_);
     }
     return *this;
@@ -212,7 +213,9 @@ class Endpoint {
   [[nodiscard]] bool valid() const noexcept { return region_.valid(); }
   Header& header() const noexcept { return *std::launder(reinterpret_cast<Header*>(region_.data())); }
   std::byte* ring() const noexcept { return region_.data() + ring_offset; }
-  std::uint64_t capacity() const noexcept { return valid() ? header().capacity : 0; }
+  /// As the creator wrote it or the opener checked it: read from the header once, so that
+  /// nothing a peer writes there later can move an access out of the region.
+  std::uint64_t capacity() const noexcept { return valid() ? capacity_ : 0; }
   std::uint64_t mask() const noexcept { return capacity() - 1; }
   [[nodiscard]] const std::string& name() const noexcept { return region_.name(); }
   std::atomic<std::uint64_t>& word(std::uint64_t position) const noexcept { return word_at(ring(), mask(), position); }
@@ -321,6 +324,7 @@ class Endpoint {
     header.version = layout_version;
     header.ring_offset = static_cast<std::uint32_t>(ring_offset);
     header.capacity = capacity;
+    capacity_ = capacity;
     return true;
   }
 
@@ -345,6 +349,7 @@ class Endpoint {
       status.set(std::errc::invalid_argument, "the channel's header is damaged (its capacity does not fit the region)");
       return false;
     }
+    capacity_ = capacity;
     ready_ = os::event_acquire(event_request(events.ready, Disposition::open, {}), status);
     if (status) return fail(status, "cannot open the channel's event \"<name>.ready\"");
     room_ = os::event_acquire(event_request(events.room, Disposition::open, {}), status);
@@ -362,6 +367,7 @@ class Endpoint {
   os::EventObject room_;   ///< the producer sleeps on it
   Role role_ = Role::sender;
   WaitMode policy_ = WaitMode::spin_then_block;
+  std::uint64_t capacity_ = 0;
   Attachment attachment_;  ///< last, so that it detaches before the events and the region close
 };
 

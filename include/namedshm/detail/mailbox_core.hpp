@@ -63,6 +63,8 @@ class Core : public SlotEndpoint {
     header.capacity = capacity;
     header.claims_offset = claims_offset_for(slots);
     header.ring_offset = ring_at;
+    core.keep_ring(ring_at, capacity);
+    core.claims_offset_ = claims_offset_for(slots);
     core.bind_table(table_offset, slots, &header.sleepers);  // the claim words are free(0): zero-filled
     if (!core.attach_hub("another live receiver holds the mailbox", status)) return {};
     header.magic.store(magic, std::memory_order_release);
@@ -75,8 +77,9 @@ class Core : public SlotEndpoint {
     if (!check_length(parts, name_rule, status)) return {};
     Core core;
     if (!core.open_region(name, parts, policy, "cannot open the mailbox's region", status)) return {};
-    if (!core.check_header(status)) return {};
-    core.bind_table(table_offset, core.header().slot_count, &core.header().sleepers);
+    std::uint32_t slots = 0;
+    if (!core.check_header(slots, status)) return {};
+    core.bind_table(table_offset, slots, &core.header().sleepers);
     if (!core.attach_member(name, 0, "every sender slot is held by a live sender (MailboxOptions::max_senders)",
                             status)) {
       return {};
@@ -90,9 +93,6 @@ class Core : public SlotEndpoint {
   }
 
   Header& header() const noexcept { return *std::launder(reinterpret_cast<Header*>(data())); }
-  std::byte* ring() const noexcept { return data() + header().ring_offset; }
-  std::uint64_t capacity() const noexcept { return valid() ? header().capacity : 0; }
-  std::uint64_t mask() const noexcept { return capacity() - 1; }
   /// Granules in the ring: what a free() word adds for the next lap.
   std::uint64_t granules() const noexcept { return capacity() / granule; }
   /// The bytes of the record at `position` (granule-aligned).
@@ -100,7 +100,7 @@ class Core : public SlotEndpoint {
   /// The claim word of the granule at `position` (any granule-aligned stream position), where
   /// claim_index() puts it.
   std::atomic<std::uint64_t>& claim(std::uint64_t position) const noexcept {
-    auto* words = std::launder(reinterpret_cast<std::atomic<std::uint64_t>*>(data() + header().claims_offset));
+    auto* words = std::launder(reinterpret_cast<std::atomic<std::uint64_t>*>(data() + claims_offset_));
     return words[claim_index((position & mask()) / granule, granules())];
   }
 
@@ -130,8 +130,9 @@ class Core : public SlotEndpoint {
   }
 
   /// Checks what the creator wrote (after waiting a little for it, as POSIX sizes the region
-  /// before the header is written).
-  bool check_header(Status& status) const noexcept {
+  /// before the header is written), reading each field once, and keeps what it checked: the
+  /// ring, the claim words, and in `slots` the number of slots.
+  bool check_header(std::uint32_t& slots, Status& status) noexcept {
     if (size() < ring_offset_for(2, ring::min_capacity) + ring::min_capacity) {
       status.set(std::errc::invalid_argument, "the region is too small to be a mailbox");
       return false;
@@ -142,17 +143,23 @@ class Core : public SlotEndpoint {
                             "the mailbox was made by a version of namedshm with another mailbox layout"};
     if (!check_magic(header.magic, magic, header.version, layout_version, texts, status)) return false;
     const std::uint64_t capacity = header.capacity;
+    const std::uint64_t claims_at = header.claims_offset;
+    const std::uint64_t ring_at = header.ring_offset;
+    slots = header.slot_count;
     const bool power_of_two = capacity != 0 && (capacity & (capacity - 1)) == 0;
-    const bool slots_fit = header.slot_count >= 2 && header.slot_count <= max_senders_limit + 1;
+    const bool slots_fit = slots >= 2 && slots <= max_senders_limit + 1;
     if (!slots_fit || !power_of_two || capacity < ring::min_capacity || capacity > ring::max_capacity ||
-        header.claims_offset != claims_offset_for(header.slot_count) ||
-        header.ring_offset != ring_offset_for(header.slot_count, capacity) || size() < header.ring_offset ||
-        size() - header.ring_offset < capacity) {
+        claims_at != claims_offset_for(slots) || ring_at != ring_offset_for(slots, capacity) || size() < ring_at ||
+        size() - ring_at < capacity) {
       status.set(std::errc::invalid_argument, "the mailbox's header is damaged (its sizes do not fit the region)");
       return false;
     }
+    keep_ring(ring_at, capacity);
+    claims_offset_ = claims_at;
     return true;
   }
+
+  std::uint64_t claims_offset_ = 0;  ///< where the claim words start, kept as keep_ring() keeps the ring
 };
 
 }  // namespace namedshm::detail::mailbox

@@ -47,7 +47,9 @@ class SlotEndpoint {
         table_(other.table_),
         liveness_(std::move(other.liveness_)),
         index_(std::exchange(other.index_, no_slot)),
-        policy_(other.policy_) {}
+        policy_(other.policy_),
+        ring_offset_(other.ring_offset_),
+        capacity_(other.capacity_) {}
   /// Gives up this slot first (it lies in the region that the next lines release).
   SlotEndpoint& operator=(SlotEndpoint&& other) noexcept {
     if (this != &other) {
@@ -58,6 +60,8 @@ class SlotEndpoint {
       liveness_ = std::move(other.liveness_);
       index_ = std::exchange(other.index_, no_slot);
       policy_ = other.policy_;
+      ring_offset_ = other.ring_offset_;
+      capacity_ = other.capacity_;
     }
     return *this;
   }
@@ -130,6 +134,17 @@ class SlotEndpoint {
     return bells_.open(name, index, status);
   }
 
+  /// Keeps where the ring lies and its size, as the creator wrote them or the opener checked
+  /// them: read from the header once, so that nothing a peer writes there later can move an
+  /// access of this endpoint out of the region (and the hot paths read no shared header word).
+  void keep_ring(std::uint64_t offset, std::uint64_t capacity) noexcept {
+    ring_offset_ = offset;
+    capacity_ = capacity;
+  }
+  std::byte* ring() const noexcept { return data() + ring_offset_; }
+  std::uint64_t capacity() const noexcept { return valid() ? capacity_ : 0; }
+  std::uint64_t mask() const noexcept { return capacity() - 1; }
+
   [[nodiscard]] bool valid() const noexcept { return region_.valid(); }
   [[nodiscard]] std::byte* data() const noexcept { return region_.data(); }
   [[nodiscard]] std::size_t size() const noexcept { return region_.size(); }
@@ -192,6 +207,8 @@ class SlotEndpoint {
   Liveness liveness_;  ///< this endpoint's claim, and a member's look at the hub
   unsigned index_ = no_slot;
   WaitMode policy_ = WaitMode::spin_then_block;
+  std::uint64_t ring_offset_ = 0;
+  std::uint64_t capacity_ = 0;
 };
 
 }  // namespace namedshm::detail
