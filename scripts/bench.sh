@@ -15,7 +15,9 @@
 # and the broadcast suite (bench/broadcast.cpp): a broadcast to 1, 2 and 4 receiver processes
 # vs the same stream through as many SPSC channels, and round trips vs the channel; and the
 # mailbox suite (bench/mailbox.cpp): one sender vs the channel, two sender processes vs
-# Boost.Interprocess's message_queue (natively), a service with two clients.
+# Boost.Interprocess's message_queue (natively), a service with two clients; and natively the
+# ring-layout experiment behind the mailbox's round trip (bench/ring_lines.cpp, no library
+# code; bench/results/ring-lines-native.md).
 #   scripts/bench.sh [--windows] --only broadcast   that suite alone (bench/results/broadcast-*)
 #   scripts/bench.sh [--windows] --only mailbox     that suite alone (bench/results/mailbox-*)
 # The broadcast and mailbox suites' results have files and README tables of their own
@@ -100,6 +102,30 @@ suite_report() {
   echo "wrote $results/$1-$2.json, $results/$1-$2.md and bench/README.md"
 }
 
+# ring_lines COMMAND: the layout experiment behind the mailbox's round trip
+# (bench/ring_lines.cpp), native only: bench/results/ring-lines-native.md and its table in
+# bench/README.md.
+ring_lines() {
+  log "ring layouts: round trips (bench/ring_lines.cpp)"
+  local load output
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  output=$("$build/bench/namedshm_ring_lines")
+  echo "$output"
+  {
+    echo "### Ring layouts (\`bench/ring_lines.cpp\`), native"
+    echo
+    echo "Run $(date -u '+%Y-%m-%d %H:%M UTC') with \`$1\` on commit $commit, load average $load before."
+    echo
+    echo '```text'
+    echo "$output"
+    echo '```'
+  } >"$results/ring-lines-native.md"
+  python3 -c 'import sys; sys.path.insert(0, "bench"); import report
+report.update_readme("bench/README.md", "ring-lines-native", open(sys.argv[1], encoding="utf-8").read().rstrip())' \
+    "$results/ring-lines-native.md"
+  echo "wrote $results/ring-lines-native.md and bench/README.md"
+}
+
 if [ "$windows" = 0 ]; then
   install_missing cmake ninja-build g++ libbenchmark-dev libboost-dev gnuplot-nox valgrind python3 strace
   repetitions=${NAMEDSHM_BENCH_REPETITIONS:-15}
@@ -128,10 +154,13 @@ if [ "$windows" = 0 ]; then
     { cat build/bench-release.configure.log; exit 1; }
   compiler="$(c++ --version | head -1) -O3 (CMake Release)"
   if [ -n "$only" ]; then
-    cmake --build "$build" -j2 --target "namedshm_bench_$only"
+    extra_targets=()
+    [ "$only" != mailbox ] || extra_targets=(namedshm_ring_lines)
+    cmake --build "$build" -j2 --target "namedshm_bench_$only" "${extra_targets[@]}"
     rm -rf "$work" && mkdir -p "$work"
     before=$(leftovers)
     run_suite "$build/bench/namedshm_bench_$only" "$only" "$ipc_min_time"
+    [ "$only" != mailbox ] || ring_lines "scripts/bench.sh --only mailbox"
     log "report"
     suite_report "$only" native "scripts/bench.sh --only $only"
     after=$(leftovers)
@@ -140,7 +169,8 @@ if [ "$windows" = 0 ]; then
     exit 0
   fi
   cmake --build "$build" -j2 --target namedshm_bench_lifecycle namedshm_bench_typed namedshm_bench_ipc \
-    namedshm_bench_mutex namedshm_bench_broadcast namedshm_bench_mailbox namedshm_typed_access_callgrind
+    namedshm_bench_mutex namedshm_bench_broadcast namedshm_bench_mailbox namedshm_typed_access_callgrind \
+    namedshm_ring_lines
   [ -z "$before_commit" ] || check_before_separate "$build"
   rm -rf "$work" && mkdir -p "$work"
   before=$(leftovers)
@@ -151,6 +181,7 @@ if [ "$windows" = 0 ]; then
   run_suite "$build/bench/namedshm_bench_mutex" mutex "$ipc_min_time"
   run_suite "$build/bench/namedshm_bench_broadcast" broadcast "$ipc_min_time"
   run_suite "$build/bench/namedshm_bench_mailbox" mailbox "$ipc_min_time"
+  ring_lines "scripts/bench.sh"
 
   passes=1000
   log "callgrind: instructions of the typed and the raw loops ($passes calls each)"
