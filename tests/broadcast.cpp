@@ -902,3 +902,38 @@ TEST_CASE("broadcast: a header that a peer rewrites after open moves no access o
     CHECK(message->size() == 10);
   }
 }
+
+TEST_CASE("broadcast: receivers() counts a receiver once it has read where it starts, not when it marks its slot",
+          "[broadcast][white_box]") {
+  // A receiver marks its slot attached before it reads where it starts (the attach protocol
+  // needs that order); a sender that waited for receivers() and then sent could lose the first
+  // messages to one counted in between (a flake of the 100,000-message test under TSan). The
+  // provisional cursor carries bit 0 until the start is read.
+  const auto name = unique_name("bc-counted");
+  auto sender = BroadcastSender::create(name, 4096, [] {
+    BroadcastOptions options;
+    options.max_receivers = 2;
+    return options;
+  }());
+  auto receiver = BroadcastReceiver::open(name);
+  CHECK(sender.receivers() == 1);
+  auto raw = SharedRegion::open(name);
+  const auto word32 = [&](std::size_t offset) -> std::atomic<std::uint32_t>& {
+    return raw.object<std::atomic<std::uint32_t>>(offset);
+  };
+  auto& cursor = raw.object<std::atomic<std::uint64_t>>(layout::cursor_offset(2));
+  CHECK(layout::started(raw.object<std::atomic<std::uint64_t>>(layout::cursor_offset(1)).load()));
+  // Slot 2 as a receiver leaves it between marking the slot and reading its start.
+  word32(layout::state_offset(2) + sizeof(std::uint32_t)).store(7);  // its generation
+  cursor.store(layout::provisional_cursor(0));
+  word32(layout::state_offset(2)).store(namedshm::detail::slot_attached);
+  CHECK(sender.receivers() == 1);
+  cursor.store(0);  // it has read its start
+  CHECK(sender.receivers() == 2);
+  word32(layout::state_offset(2)).store(namedshm::detail::slot_empty);
+  CHECK(sender.receivers() == 1);
+  REQUIRE(sender.send("x", 1));
+  const auto message = receiver.receive();
+  REQUIRE(message);
+  CHECK(message->size() == 1);
+}

@@ -186,14 +186,16 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender>, pu
     return detail::or_report(ec, [&](detail::Status& status) { return remove_stale(name, status); });
   }
 
-  /// The receivers attached now, as far as the sender knows: one that died counts until a wait
-  /// of the sender has asked the OS about it. Does not throw.
+  /// The receivers attached now, as far as the sender knows: each counts once its open() has
+  /// read where it starts, so every message sent after receivers() counts a receiver reaches it
+  /// (BroadcastStart::next); one that died counts until a wait of the sender has asked the OS
+  /// about it. Does not throw.
   [[nodiscard]] std::size_t receivers() const noexcept {
     if (!core_.valid()) return 0;
     std::size_t count = 0;
     const auto& table = core_.table();
     for (unsigned index = 1; index < table.count(); ++index) {
-      if (counts(index)) ++count;
+      if (counts(index) && detail::broadcast::started(table[index].cursor.load(std::memory_order_seq_cst))) ++count;
     }
     return count;
   }
@@ -254,6 +256,11 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender>, pu
   }
 
   /// True if slot `index` holds a receiver that the sender counts: attached, not found dead.
+  /// The position where receiver `index` stands (its cursor, provisional or not).
+  std::uint64_t cursor_of(unsigned index) const noexcept {
+    return detail::broadcast::cursor_position(core_.table()[index].cursor.load(std::memory_order_seq_cst));
+  }
+
   bool counts(unsigned index) const noexcept {
     const detail::Slot& slot = core_.table()[index];
     return slot.state.load(std::memory_order_seq_cst) == detail::slot_attached &&
@@ -277,10 +284,9 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender>, pu
   std::uint64_t lowest_cursor(std::uint32_t roster) noexcept {
     if (roster != known_roster_) note_attached(roster);
     std::uint64_t lowest = ~std::uint64_t{0};
-    const auto& table = core_.table();
     for (std::size_t i = 0; i < watched_count_; ++i) {
       const unsigned index = watched_[i];
-      if (counts(index)) lowest = (std::min)(lowest, table[index].cursor.load(std::memory_order_seq_cst));
+      if (counts(index)) lowest = (std::min)(lowest, cursor_of(index));
     }
     return lowest;
   }
@@ -339,7 +345,7 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender>, pu
       if (!counts(index)) continue;
       detail::Slot& slot = table[index];
       const std::uint32_t generation = slot.generation.load(std::memory_order_seq_cst);
-      if (slot.cursor.load(std::memory_order_seq_cst) + core_.capacity() >= end) continue;
+      if (cursor_of(index) + core_.capacity() >= end) continue;
       if (probes_[index].holder(core_.handle(), table.words(index), true) == detail::Holder::died &&
           slot.generation.load(std::memory_order_seq_cst) == generation) {
         dead_[index] = generation;
@@ -625,7 +631,10 @@ class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver>
     do {
       position_ = (oldest ? header.oldest : header.tail).load(std::memory_order_seq_cst);
     } while (overwrite_ && !learn_first_sequence());
-    if (core_.slot().cursor.load(std::memory_order_relaxed) != position_) publish_cursor();
+    // The start as the cursor, in both modes: it also says that this receiver has chosen its
+    // start, which receivers() waits for (the provisional cursor has bit 0 set).
+    core_.slot().cursor.store(position_, std::memory_order_seq_cst);
+    if (!overwrite_) core_.wake_hub();  // the sender, if it sleeps
     state_ = ChannelState::open;
   }
 

@@ -91,7 +91,7 @@ class Core : public SlotEndpoint {
     core.bind_table(table_offset, slots, &core.header().sleepers);
     const std::uint64_t provisional =
         (start == Start::oldest ? header.oldest : header.tail).load(std::memory_order_seq_cst);
-    if (!core.attach_member(name, provisional,
+    if (!core.attach_member(name, provisional_cursor(provisional),
                             "every receiver slot is held by a live receiver (BroadcastOptions::max_receivers)",
                             status)) {
       return {};

@@ -43,8 +43,9 @@
 // scans after publishing a record once it has written five eighths of the ring since the last
 // scan, so that a scan seldom delays a message (a round trip's p99).
 //
-// Attaching. A receiver takes a free slot, writes its provisional cursor, marks the slot
-// attached (seq_cst), adds one to `roster` (seq_cst), and then reads where to start:
+// Attaching. A receiver takes a free slot, writes its provisional cursor (with bit 0 set: not
+// started yet), marks the slot attached (seq_cst), adds one to `roster` (seq_cst), and then
+// reads where to start:
 //  - `next` (the default): the `tail` (seq_cst) read after marking the slot; it receives every
 //    message whose record starts at or after that position, that is, every message the sender
 //    publishes after that read, and none published before it; the pending word there tells it
@@ -57,7 +58,11 @@
 // floor of that scan, and nothing at or after the floor is destroyed before the next scan,
 // which sees the receiver. If it came after, the verification read the slot after the mark:
 // the scan saw the provisional cursor (at most the start), and in `wait` mode the sender waits
-// for it.
+// for it. Last, the receiver stores its start as its cursor (bit 0 clear, in both modes): only
+// then does the sender's receivers() count it, so that a message sent after receivers() counts
+// a receiver reaches it (a count of marked slots would include receivers that have not yet read
+// where they start, and miss what is sent meanwhile). Positions are 8-aligned, so the bit
+// changes nothing when the sender compares a cursor with one; it masks it all the same.
 //
 // `wait` mode. Receivers read records in place and return views into the ring; releasing a
 // message stores the receiver's cursor (seq_cst) and wakes the sender if it sleeps. The sender
@@ -189,11 +194,24 @@ constexpr std::uint64_t message_bytes(std::uint64_t length) noexcept { return me
  */
 constexpr std::uint64_t max_message(std::uint64_t capacity) noexcept { return capacity / 2 - 3 * ring::word; }
 
+/// A receiver's cursor before it has read where it starts: the provisional position, bit 0 set.
+constexpr std::uint64_t provisional_cursor(std::uint64_t position) noexcept { return position | 1U; }
+/// True once the receiver has read where it starts (its cursor is a position again).
+constexpr bool started(std::uint64_t cursor) noexcept { return (cursor & 1U) == 0; }
+/// The position a cursor stands at, provisional or not.
+constexpr std::uint64_t cursor_position(std::uint64_t cursor) noexcept { return cursor & ~std::uint64_t{7}; }
+
+static_assert(cursor_position(provisional_cursor(4096)) == 4096 && !started(provisional_cursor(8)) && started(8),
+              "a provisional cursor keeps its position");
+
 /// Header offsets that tests read to watch the endpoints without timing (white-box).
 inline constexpr std::size_t sleepers_offset = 3 * line;
-/// The offsets of slot `index`'s words `waiting` and `state` (slot_table.hpp).
+/// The offsets of slot `index`'s words `waiting`, `state` and `cursor` (slot_table.hpp).
 constexpr std::size_t waiting_offset(unsigned index) noexcept { return slot_waiting_offset(table_offset, index); }
 constexpr std::size_t state_offset(unsigned index) noexcept { return slot_state_offset(table_offset, index); }
+constexpr std::size_t cursor_offset(unsigned index) noexcept {
+  return slot_state_offset(table_offset, index) + 4 * sizeof(std::uint32_t) + sizeof(std::uint64_t);
+}
 
 }  // namespace namedshm::detail::broadcast
 
