@@ -125,6 +125,10 @@ Result run(Layout layout, int round_trips) {
     }
   }
   const pid_t child = fork();
+  if (child < 0) {  // without the partner the parent would wait for replies for ever
+    std::perror("fork");
+    std::exit(1);
+  }
   if (child == 0) {
     pin(1);
     for (int index = 0; index < round_trips; ++index) {
@@ -140,7 +144,8 @@ Result run(Layout layout, int round_trips) {
     const auto start = std::chrono::steady_clock::now();
     send(*rings[0], layout, at, at);
     if (receive(*rings[1], layout, at) != at + 1) std::abort();
-    times[static_cast<std::size_t>(index)] = (std::chrono::steady_clock::now() - start).count();
+    const auto took = std::chrono::steady_clock::now() - start;
+    times[static_cast<std::size_t>(index)] = std::chrono::duration_cast<std::chrono::nanoseconds>(took).count();
   }
   waitpid(child, nullptr, 0);
   munmap(memory, 2 * sizeof(Direction));
@@ -163,6 +168,13 @@ int main(int argc, char** argv) {
   if (round_trips < 1000) {
     std::fprintf(stderr, "usage: %s [round trips per run, at least 1000]\n", argv[0]);
     return 2;
+  }
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < 2) {
+    // two spinning processes on one CPU would take turns a time slice at a time
+    std::printf("needs two CPUs: not run\n");
+    return 0;
   }
   constexpr int runs = 7;  // interleaved, so that a noisy moment hits every layout alike
   std::array<std::vector<double>, layouts.size()> p50s;
