@@ -632,13 +632,6 @@ TEST_CASE("channel: a header that a peer rewrites after open moves no access of 
   auto sender = ChannelSender::open(name);
   auto raw = SharedRegion::open(name);
   raw.object<layout::Header>(0).capacity = std::uint64_t{1} << 40;  // far beyond the region
-  CHECK(sender.capacity() == 4096);
-  CHECK(receiver.capacity() == 4096);
   CHECK(sender.max_message_size() == 4096 / 2 - 16);
-  for (int i = 0; i < 200; ++i) {  // several laps of the ring, all inside it
-    REQUIRE(sender.send("0123456789", 10));
-    const auto message = receiver.receive();
-    REQUIRE(message);
-    CHECK(message->size() == 10);
-  }
+  namedshm_test::check_ring_kept(sender, receiver);
 }

@@ -195,7 +195,9 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender>, pu
     std::size_t count = 0;
     const auto& table = core_.table();
     for (unsigned index = 1; index < table.count(); ++index) {
-      if (counts(index) && detail::broadcast::started(table[index].cursor.load(std::memory_order_seq_cst))) ++count;
+      if (counts(index) && detail::broadcast::started(table[index].cursor.load(std::memory_order_seq_cst))) {
+        ++count;
+      }
     }
     return count;
   }
@@ -255,12 +257,12 @@ class BroadcastSender : public detail::broadcast::Accessors<BroadcastSender>, pu
     return core_.close(status);
   }
 
-  /// True if slot `index` holds a receiver that the sender counts: attached, not found dead.
   /// The position where receiver `index` stands (its cursor, provisional or not).
   std::uint64_t cursor_of(unsigned index) const noexcept {
     return detail::broadcast::cursor_position(core_.table()[index].cursor.load(std::memory_order_seq_cst));
   }
 
+  /// True if slot `index` holds a receiver that the sender counts: attached, not found dead.
   bool counts(unsigned index) const noexcept {
     const detail::Slot& slot = core_.table()[index];
     return slot.state.load(std::memory_order_seq_cst) == detail::slot_attached &&
@@ -633,8 +635,11 @@ class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver>
     } while (overwrite_ && !learn_first_sequence());
     // The start as the cursor, in both modes: it also says that this receiver has chosen its
     // start, which receivers() waits for (the provisional cursor has bit 0 set).
-    core_.slot().cursor.store(position_, std::memory_order_seq_cst);
-    if (!overwrite_) core_.wake_hub();  // the sender, if it sleeps
+    if (overwrite_) {
+      core_.slot().cursor.store(position_, std::memory_order_seq_cst);
+    } else {
+      publish_cursor();
+    }
     state_ = ChannelState::open;
   }
 
@@ -674,7 +679,8 @@ class BroadcastReceiver : public detail::broadcast::Accessors<BroadcastReceiver>
   }
 
   /// Publishes the cursor (seq_cst: the store half of the handshake with a sleeping sender),
-  /// then wakes the sender if it sleeps. Overwrite mode: nobody reads the cursor.
+  /// then wakes the sender if it sleeps. Overwrite mode: only receivers() reads the cursor, for
+  /// the mark that attach() clears.
   void publish_cursor() noexcept {
     if (overwrite_) return;
     core_.slot().cursor.store(position_, std::memory_order_seq_cst);

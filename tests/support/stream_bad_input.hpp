@@ -1,10 +1,10 @@
 // The bad-input checks that the streams share: a sender's misuse (a message too large, commits
 // without or beyond a reservation: the calls of namedshm::SendCalls, the same for every sender),
-// and, for the broadcast and the mailbox, names taken, missing, too long or invalid, and a
-// region under the name that is not one of theirs. `Owner` is the end that
-// creates the name (BroadcastSender, Mailbox), `Joiner` the end that opens it
-// (BroadcastReceiver, MailboxSender); `kind` is the word of their messages ("broadcast",
-// "mailbox"), `tag` the prefix of the test's names ("bc", "mb").
+// a header that a peer rewrites after open, and, for the broadcast and the mailbox, names
+// taken, missing, too long or invalid, and a region under the name that is not one of theirs.
+// `Owner` is the end that creates the name (BroadcastSender, Mailbox), `Joiner` the end that
+// opens it (BroadcastReceiver, MailboxSender); `kind` is the word of their messages
+// ("broadcast", "mailbox"), `tag` the prefix of the test's names ("bc", "mb").
 #ifndef NAMEDSHM_TESTS_SUPPORT_STREAM_BAD_INPUT_HPP
 #define NAMEDSHM_TESTS_SUPPORT_STREAM_BAD_INPUT_HPP
 
@@ -109,6 +109,20 @@ void check_foreign_regions(const std::string& kind, const std::string& tag) {
   const auto channel = unique_name(tag + "-channel");
   auto channel_sender = namedshm::ChannelSender::create(channel, 8192);
   CHECK_THROWS_WITH(Joiner::open(channel), NAMEDSHM_CONTAINS("not a " + kind + " header"));
+}
+
+/// After a peer rewrote the stream's header (capacity, offsets): both ends keep the 4096-byte
+/// ring they checked at create or open, and 200 messages, several laps, go through it.
+template <class Sender, class Receiver>
+void check_ring_kept(Sender& sender, Receiver& receiver) {
+  CHECK(sender.capacity() == 4096);
+  CHECK(receiver.capacity() == 4096);
+  for (int i = 0; i < 200; ++i) {
+    REQUIRE(sender.send("0123456789", 10));
+    const auto message = receiver.receive();
+    REQUIRE(message);
+    CHECK(message->size() == 10);
+  }
 }
 
 }  // namespace namedshm_test
